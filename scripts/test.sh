@@ -41,7 +41,7 @@ if ! command -v pnpm >/dev/null; then
 fi
 
 say "pnpm install"
-pnpm install --frozen-lockfile
+pnpm install --frozen-lockfile --reporter=default
 
 say "build"
 pnpm run build

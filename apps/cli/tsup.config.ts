@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { base } from '../../tsup.base.ts';
 
-export default defineConfig({ ...base });
+// Splitting keeps each command's handler in its own chunk, loaded only when that command runs.
+export default defineConfig({ ...base, entry: ['src/index.ts', 'src/bin.ts'], splitting: true });

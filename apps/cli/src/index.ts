@@ -1,1 +1,3 @@
-export {};
+export { CliError, EXIT } from './errors.ts';
+export type { MainOptions } from './main.ts';
+export { main } from './main.ts';
