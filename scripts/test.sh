@@ -20,6 +20,7 @@ DEB_TOOLS=(
   ip:iproute2
   newuidmap:uidmap
   fuse-overlayfs:fuse-overlayfs
+  zstd:zstd
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

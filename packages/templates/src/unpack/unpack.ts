@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { TemplateError } from '../errors.ts';
+import { Applier, type ApplyStats } from './apply.ts';
+import { decompressor, sniffCompression } from './decompress.ts';
+import { TarFormatError, TarParser } from './tar.ts';
+import { UnsafePathError } from './tree.ts';
+
+export interface LayerFile {
+  /** Path of the (possibly compressed) layer blob. */
+  path: string;
+  /** Digest of the blob, used in messages. */
+  digest: string;
+  /** Expected sha256 of the uncompressed tar (the config's diff_id); checked when given. */
+  diffId?: string;
+  size?: number;
+}
+
+export interface UnpackProgress {
+  phase: 'unpack';
+  layer: number;
+  layers: number;
+  digest: string;
+  current: number;
+  total: number | undefined;
+}
+
+export interface UnpackOptions {
+  /** Directory on the same filesystem as `dest` for the work in progress. */
+  tmpDir: string;
+  /** Keep owners from the layers; defaults to true when running as root. */
+  chown?: boolean;
+  onProgress?: (p: UnpackProgress) => void;
+}
+
+/**
+ * Applies `layers` in order into a fresh directory and renames it to `dest`: a failed or
+ * refused unpack leaves nothing behind. Throws TemplateError naming the layer and entry.
+ */
+export async function unpackLayers(
+  layers: readonly LayerFile[],
+  dest: string,
+  options: UnpackOptions,
+): Promise<ApplyStats> {
+  const work = await mkdtemp(join(options.tmpDir, 'unpack-'));
+  const applier = new Applier(work, { chown: options.chown ?? process.geteuid?.() === 0 });
+  try {
+    for (const [i, layer] of layers.entries()) {
+      applier.layer = i;
+      applier.current = undefined;
+      await applyLayer(applier, layer, i, layers.length, options.onProgress);
+    }
+    applier.finish();
+    await rename(work, dest);
+    return applier.stats;
+  } catch (err) {
+    applier.abort();
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function applyLayer(
+  applier: Applier,
+  layer: LayerFile,
+  index: number,
+  count: number,
+  onProgress: UnpackOptions['onProgress'],
+): Promise<void> {
+  const label = `layer ${index + 1} of ${count} (${layer.digest})`;
+  const parser = new TarParser(applier);
+  const hash = layer.diffId ? createHash('sha256') : undefined;
+  const input = createReadStream(layer.path, { highWaterMark: 1 << 20 });
+  const kind = sniffCompression(await readHead(layer.path));
+  const decomp = decompressor(kind);
+  let read = 0;
+  if (onProgress) {
+    input.on('data', (c: Buffer | string) => {
+      read += c.length;
+      onProgress({
+        phase: 'unpack',
+        layer: index,
+        layers: count,
+        digest: layer.digest,
+        current: read,
+        total: layer.size,
+      });
+    });
+  }
+  let failure: unknown;
+  const consume = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    try {
+      for await (const chunk of source) {
+        hash?.update(chunk);
+        parser.push(chunk);
+      }
+      parser.end();
+    } catch (err) {
+      failure ??= err;
+      throw err;
+    }
+  };
+  try {
+    if (decomp) await pipeline(input, decomp, consume);
+    else await pipeline(input, consume);
+  } catch (err) {
+    throw describe(failure ?? err, label, applier.current);
+  }
+  const got = hash ? `sha256:${hash.digest('hex')}` : undefined;
+  if (got !== undefined && got !== layer.diffId) {
+    throw new TemplateError(
+      'SBX_TEMPLATES_DIGEST_MISMATCH',
+      `${label} uncompresses to ${got}, but the image config says ${layer.diffId}: the image is corrupt, pull or build it again`,
+    );
+  }
+}
+
+function describe(err: unknown, label: string, entry: string | undefined): TemplateError {
+  if (err instanceof TemplateError) return err;
+  const where = entry === undefined ? label : `${label}, entry "${entry}"`;
+  if (err instanceof UnsafePathError) {
+    return new TemplateError(
+      'SBX_TEMPLATES_UNSAFE_LAYER',
+      `refused ${where}: ${err.message}; the image is not safe to use`,
+      { cause: err },
+    );
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof TarFormatError) {
+    return new TemplateError(
+      'SBX_TEMPLATES_CORRUPT_LAYER',
+      `${where} is not a valid tar stream: ${msg}`,
+      { cause: err },
+    );
+  }
+  return new TemplateError('SBX_TEMPLATES_CORRUPT_LAYER', `cannot unpack ${where}: ${msg}`, {
+    cause: err,
+  });
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
