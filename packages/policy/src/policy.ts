@@ -1,0 +1,277 @@
+import type { IpAddress } from './address.ts';
+import { ipv4Address, parseAddress } from './address.ts';
+import type { Cidr } from './cidr.ts';
+import type { CidrList, HostList, ParsedEntry } from './compile.ts';
+import { parseHost } from './host.ts';
+import { HostTable } from './host-table.ts';
+import { compareCidrs, compareHostPatterns } from './order.ts';
+import type { HostPattern } from './pattern.ts';
+import { type CidrAction, PrefixTrie } from './prefix-trie.ts';
+import type {
+  CheckRequest,
+  CidrRule,
+  Decision,
+  HostRule,
+  Policy,
+  PolicyMode,
+  PolicyRule,
+} from './types.ts';
+
+interface HostHit {
+  readonly action: 'allow' | 'block';
+  readonly rule: string;
+  readonly explicit: boolean;
+}
+
+const INVALID: Decision = Object.freeze({
+  action: 'deny',
+  tunnel: 'mitm',
+  rule: null,
+  reason: 'invalid-target',
+});
+const DEFAULT_DENY: Decision = Object.freeze({
+  action: 'deny',
+  tunnel: 'mitm',
+  rule: null,
+  reason: 'default',
+});
+const UNRESOLVED: Decision = Object.freeze({
+  action: 'deny',
+  tunnel: 'mitm',
+  rule: null,
+  reason: 'unresolved',
+});
+// `localhost` (and so `host.docker.internal`) always means the loopback addresses, in this order.
+const LOCALHOST: readonly IpAddress[] = [ipv4Address(0x7f000001), parseAddress('::1')!];
+
+const PASS = 0;
+const CARVED = 1;
+const DROPPED = 2;
+
+const blockWins = (old: HostHit, added: HostHit): HostHit =>
+  added.action === 'block' ? added : old;
+const keepFirst = (old: string): string => old;
+
+export class CompiledPolicy implements Policy {
+  private readonly hosts = new HostTable<HostHit>();
+  private readonly bypassHosts = new HostTable<string>();
+  private readonly hasBypassHosts: boolean;
+  private readonly trie4 = new PrefixTrie();
+  private readonly trie6 = new PrefixTrie();
+  private readonly cidrRules: CidrRule[] = [];
+  private readonly ordered: readonly PolicyRule[];
+  // The outcome of the last `cidrStage` call; fields, not an object, so the hot path allocates nothing.
+  private verdict = PASS;
+  private verdictRule = -1;
+  private bypassCidr = false;
+
+  constructor(
+    readonly mode: PolicyMode,
+    hosts: Record<HostList, ParsedEntry<HostPattern>[]>,
+    cidrs: Record<CidrList, ParsedEntry<Cidr>[]>,
+  ) {
+    const hostRules: [HostPattern, HostRule][] = [];
+    const bypassRules: [HostPattern, HostRule][] = [];
+    const seen = new Set<string>();
+    const addHost = (e: ParsedEntry<HostPattern>, action: HostRule['action']) => {
+      const key = `${action} ${e.value.text}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const explicit = action === 'allow' && e.value.kind !== 'any';
+      const rule: HostRule = {
+        kind: 'host',
+        action,
+        pattern: e.value.text,
+        explicit,
+        source: e.source,
+      };
+      if (action === 'bypass') {
+        this.bypassHosts.add(e.value, e.value.text, keepFirst);
+        bypassRules.push([e.value, rule]);
+      } else {
+        this.hosts.add(e.value, { action, rule: e.value.text, explicit }, blockWins);
+        hostRules.push([e.value, rule]);
+      }
+    };
+    for (const e of hosts.blockHosts) addHost(e, 'block');
+    for (const e of hosts.allowHosts) addHost(e, 'allow');
+    for (const e of hosts.bypassHosts) addHost(e, 'bypass');
+    this.hasBypassHosts = bypassRules.length > 0;
+
+    const cidrRules: [Cidr, CidrRule][] = [];
+    const addCidr = (e: ParsedEntry<Cidr>, action: CidrAction) => {
+      const key = `${action} ${e.value.text}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const rule: CidrRule = { kind: 'cidr', action, pattern: e.value.text, source: e.source };
+      const index = this.cidrRules.push(rule) - 1;
+      const c = e.value;
+      if (c.family === 4) this.trie4.insert((i) => (c.addr >>> (31 - i)) & 1, c.len, action, index);
+      else
+        this.trie6.insert(
+          (i) => (c.pieces[i >>> 4]! >>> (15 - (i & 15))) & 1,
+          c.len,
+          action,
+          index,
+        );
+      cidrRules.push([c, rule]);
+    };
+    for (const e of cidrs.allowCidrs) addCidr(e, 'allow');
+    for (const e of cidrs.blockCidrs) addCidr(e, 'block');
+    for (const e of cidrs.bypassCidrs) addCidr(e, 'bypass');
+
+    const byHost = (a: [HostPattern, HostRule], b: [HostPattern, HostRule]) =>
+      compareHostPatterns(a[0], b[0]) || (a[1].action === 'block' ? -1 : 1);
+    const byCidr = (a: [Cidr, CidrRule], b: [Cidr, CidrRule]) =>
+      compareCidrs(a[0], b[0]) || (a[1].action === 'allow' ? -1 : 1);
+    hostRules.sort(byHost);
+    bypassRules.sort(byHost);
+    cidrRules.sort(byCidr);
+    const deciding = cidrRules.filter(([, r]) => r.action !== 'bypass').map(([, r]) => r);
+    const bypassing = cidrRules.filter(([, r]) => r.action === 'bypass').map(([, r]) => r);
+    this.ordered = Object.freeze([
+      ...hostRules.map(([, r]) => r),
+      {
+        kind: 'default',
+        action: mode === 'allow' ? 'allow' : 'block',
+        pattern: null,
+        source: 'policy',
+      },
+      ...deciding,
+      ...bypassRules.map(([, r]) => r),
+      ...bypassing,
+    ] satisfies PolicyRule[]).map((r) => Object.freeze(r));
+  }
+
+  rules(): readonly PolicyRule[] {
+    return this.ordered;
+  }
+
+  /** Decides one connection attempt. Never throws: any malformed input is an `invalid-target` denial. */
+  check(request: CheckRequest): Decision {
+    try {
+      return this.decide(request);
+    } catch {
+      return INVALID;
+    }
+  }
+
+  private decide(request: CheckRequest): Decision {
+    if (request === null || typeof request !== 'object') return INVALID;
+    const port = request.port;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+      return INVALID;
+    const host = parseHost(request.host);
+    if (typeof host === 'string') return INVALID;
+    const isIp = host.kind === 'ip';
+    const hit = this.hosts.lookup(host.name, isIp, port);
+    let rule: string | null = null;
+    let reason: Decision['reason'] = 'default';
+    if (hit !== undefined) {
+      if (hit.action === 'block')
+        return { action: 'deny', tunnel: 'mitm', rule: hit.rule, reason: 'host-rule' };
+      rule = hit.rule;
+      reason = 'host-rule';
+    } else if (this.mode === 'deny') return DEFAULT_DENY;
+
+    const literal = isIp ? host.ip : null;
+    const local = !isIp && host.name === 'localhost';
+    const given = request.addresses;
+    const count =
+      literal !== null ? 1 : local ? LOCALHOST.length : Array.isArray(given) ? given.length : 0;
+    const at = (i: number): IpAddress | null =>
+      literal !== null
+        ? literal
+        : local
+          ? LOCALHOST[i]!
+          : parseAddress((given as readonly unknown[])[i]);
+
+    if (hit?.explicit) {
+      // An allow rule naming this host skips the CIDR stage: dial the first address there is.
+      for (let i = 0; i < count; i++) {
+        const ip = at(i);
+        if (ip === null) continue;
+        this.cidrStage(ip);
+        return this.allow(host.name, isIp, port, rule, reason, ip.text);
+      }
+      return this.allow(host.name, isIp, port, rule, reason, undefined);
+    }
+
+    let firstDrop = -1;
+    let valid = false;
+    for (let i = 0; i < count; i++) {
+      const ip = at(i);
+      if (ip === null) continue;
+      valid = true;
+      this.cidrStage(ip);
+      if (this.verdict === DROPPED) {
+        if (firstDrop < 0) firstDrop = this.verdictRule;
+        continue;
+      }
+      if (this.verdict === CARVED) {
+        return this.allow(
+          host.name,
+          isIp,
+          port,
+          this.cidrRules[this.verdictRule]!.pattern,
+          'cidr-rule',
+          ip.text,
+        );
+      }
+      return this.allow(host.name, isIp, port, rule, reason, ip.text);
+    }
+    if (!valid) return UNRESOLVED;
+    return {
+      action: 'deny',
+      tunnel: 'mitm',
+      rule: this.cidrRules[firstDrop]!.pattern,
+      reason: 'cidr-rule',
+    };
+  }
+
+  private allow(
+    name: string,
+    isIp: boolean,
+    port: number,
+    rule: string | null,
+    reason: Decision['reason'],
+    address: string | undefined,
+  ): Decision {
+    const bypass =
+      (address !== undefined && this.bypassCidr) ||
+      (this.hasBypassHosts && this.bypassHosts.lookup(name, isIp, port) !== undefined);
+    const tunnel = bypass ? 'bypass' : 'mitm';
+    return address === undefined
+      ? { action: 'allow', tunnel, rule, reason }
+      : { action: 'allow', tunnel, rule, reason, address };
+  }
+
+  /** Runs one address through the CIDR rules, IPv4 embedded in IPv6 included; sets `verdict`. */
+  private cidrStage(ip: IpAddress): void {
+    this.verdict = PASS;
+    this.verdictRule = -1;
+    this.bypassCidr = false;
+    if (ip.v4 >= 0) {
+      this.trie4.walk4(ip.v4);
+      this.judge(this.trie4);
+    }
+    if (ip.v6 !== null) {
+      this.trie6.walk6(ip.v6);
+      this.judge(this.trie6);
+    }
+  }
+
+  private judge(t: PrefixTrie): void {
+    if (t.bypass >= 0) this.bypassCidr = true;
+    if (this.verdict === DROPPED || t.block < 0) return;
+    if (t.allow >= 0 && t.allowLen >= t.blockLen) {
+      if (this.verdict === PASS) {
+        this.verdict = CARVED;
+        this.verdictRule = t.allow;
+      }
+      return;
+    }
+    this.verdict = DROPPED;
+    this.verdictRule = t.block;
+  }
+}

@@ -1,0 +1,95 @@
+// A binary trie over address bits: a lookup walks at most 32 (IPv4) or 128 (IPv6) nodes, however
+// many CIDRs are stored. Nodes live in one Int32Array so that 100,000 CIDRs stay compact.
+
+const STRIDE = 5; // zero child, one child, block rule, allow rule, bypass rule
+const ZERO = 0;
+const BLOCK = 2;
+const ALLOW = 3;
+const BYPASS = 4;
+
+export type CidrAction = 'block' | 'allow' | 'bypass';
+
+const FIELD: Record<CidrAction, number> = { block: BLOCK, allow: ALLOW, bypass: BYPASS };
+
+export class PrefixTrie {
+  private data = new Int32Array(STRIDE * 64).fill(-1);
+  private nodes = 1;
+
+  /** Result of the last `walk`: deepest block and allow rules on the path, with their prefix lengths. */
+  block = -1;
+  blockLen = -1;
+  allow = -1;
+  allowLen = -1;
+  bypass = -1;
+
+  /** Stores rule index `rule` for the prefix of `bits` (read by `bit`) of length `len`. */
+  insert(bit: (i: number) => number, len: number, action: CidrAction, rule: number): void {
+    let node = 0;
+    for (let i = 0; i < len; i++) {
+      const at = node * STRIDE + ZERO + bit(i);
+      let next = this.data[at]!;
+      if (next < 0) {
+        next = this.newNode();
+        this.data[at] = next;
+      }
+      node = next;
+    }
+    const at = node * STRIDE + FIELD[action];
+    if (this.data[at]! < 0) this.data[at] = rule;
+  }
+
+  private newNode(): number {
+    if ((this.nodes + 1) * STRIDE > this.data.length) {
+      const grown = new Int32Array(this.data.length * 2).fill(-1);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    return this.nodes++;
+  }
+
+  private visit(node: number, depth: number): void {
+    const d = this.data;
+    const base = node * STRIDE;
+    if (d[base + BLOCK]! >= 0) {
+      this.block = d[base + BLOCK]!;
+      this.blockLen = depth;
+    }
+    if (d[base + ALLOW]! >= 0) {
+      this.allow = d[base + ALLOW]!;
+      this.allowLen = depth;
+    }
+    if (this.bypass < 0 && d[base + BYPASS]! >= 0) this.bypass = d[base + BYPASS]!;
+  }
+
+  private reset(): void {
+    this.block = -1;
+    this.blockLen = -1;
+    this.allow = -1;
+    this.allowLen = -1;
+    this.bypass = -1;
+  }
+
+  /** Walks an IPv4 address (unsigned 32-bit number). */
+  walk4(addr: number): void {
+    this.reset();
+    let node = 0;
+    this.visit(0, 0);
+    for (let i = 0; i < 32; i++) {
+      node = this.data[node * STRIDE + ((addr >>> (31 - i)) & 1)]!;
+      if (node < 0) return;
+      this.visit(node, i + 1);
+    }
+  }
+
+  /** Walks an IPv6 address given as 8 16-bit pieces. */
+  walk6(pieces: Uint16Array): void {
+    this.reset();
+    let node = 0;
+    this.visit(0, 0);
+    for (let i = 0; i < 128; i++) {
+      node = this.data[node * STRIDE + ((pieces[i >>> 4]! >>> (15 - (i & 15))) & 1)]!;
+      if (node < 0) return;
+      this.visit(node, i + 1);
+    }
+  }
+}
