@@ -1,0 +1,171 @@
+import { createInterface } from 'node:readline';
+import { Client } from 'undici';
+import { isSandboxdErrorCode, SandboxdError } from './errors.ts';
+import type { CreateRequest, SandboxView } from './manager.ts';
+import type { ExecPlan, ExecRequest } from './runtime.ts';
+
+/** One request log event as the proxy records it. */
+export interface NetworkEvent {
+  ts: string;
+  sandbox: string | null;
+  type: 'request' | 'tunnel';
+  method: string;
+  url: string;
+  host: string;
+  port: number;
+  address: string | null;
+  action: 'allowed' | 'denied' | 'bypassed';
+  rule: string | null;
+  status: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']);
+
+/** A typed client of the sandboxd API over its unix socket. */
+export class SandboxdClient {
+  readonly socketPath: string;
+  readonly #client: Client;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+    this.#client = new Client('http://sandboxd', {
+      socketPath,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  ping(): Promise<{ version: string; pid: number }> {
+    return this.#call('GET', '/v1/ping');
+  }
+
+  list(): Promise<SandboxView[]> {
+    return this.#call('GET', '/v1/sandboxes');
+  }
+
+  inspect(name: string): Promise<SandboxView> {
+    return this.#call('GET', `/v1/sandboxes/${encodeURIComponent(name)}`);
+  }
+
+  create(request: CreateRequest): Promise<{ sandbox: SandboxView; created: boolean }> {
+    return this.#call('POST', '/v1/sandboxes', request);
+  }
+
+  /** Starts the sandbox (or refreshes its secrets); `secrets` live only in the daemon's memory. */
+  start(name: string, secrets: Record<string, string> = {}): Promise<SandboxView> {
+    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/start`, { secrets });
+  }
+
+  stop(name: string): Promise<SandboxView> {
+    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/stop`);
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.#call('DELETE', `/v1/sandboxes/${encodeURIComponent(name)}`);
+  }
+
+  execPlan(name: string, request: ExecRequest): Promise<ExecPlan> {
+    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/exec`, request);
+  }
+
+  execDetached(name: string, request: ExecRequest): Promise<{ pid: number }> {
+    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/exec`, {
+      ...request,
+      detach: true,
+    });
+  }
+
+  networkLog(options: { sandbox?: string; limit?: number } = {}): Promise<NetworkEvent[]> {
+    return this.#call('GET', `/v1/network-log?${logQuery(options)}`);
+  }
+
+  /** The log so far, then each new event as it happens, until `signal` aborts. */
+  async *followNetworkLog(
+    options: { sandbox?: string; limit?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<NetworkEvent> {
+    const response = await this.#send(
+      'GET',
+      `/v1/network-log?${logQuery(options)}&follow=1`,
+      undefined,
+      options.signal,
+    );
+    if (response.statusCode !== 200)
+      await throwFrom(response.statusCode, await response.body.text());
+    try {
+      for await (const line of createInterface({ input: response.body, crlfDelay: Infinity })) {
+        if (line) yield JSON.parse(line) as NetworkEvent;
+      }
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') throw error;
+    }
+  }
+
+  reset(): Promise<{ removed: string[] }> {
+    return this.#call('POST', '/v1/reset');
+  }
+
+  shutdown(): Promise<{ stopping: boolean }> {
+    return this.#call('POST', '/v1/shutdown');
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#send(method, path, body);
+    const text = await response.body.text();
+    if (response.statusCode >= 400) await throwFrom(response.statusCode, text);
+    return JSON.parse(text) as T;
+  }
+
+  async #send(method: string, path: string, body?: unknown, signal?: AbortSignal) {
+    try {
+      return await this.#client.request({
+        method: method as 'GET',
+        path,
+        signal,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (UNREACHABLE.has(code)) {
+        throw new SandboxdError(
+          'SBX_SANDBOXD_UNAVAILABLE',
+          `sandboxd is not running (no answer on ${this.socketPath}): start it with 'sbx daemon start'`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+function logQuery(options: { sandbox?: string; limit?: number }): string {
+  const query = new URLSearchParams();
+  if (options.sandbox !== undefined) query.set('sandbox', options.sandbox);
+  if (options.limit !== undefined) query.set('limit', String(options.limit));
+  return query.toString();
+}
+
+async function throwFrom(status: number, text: string): Promise<never> {
+  let error: { code?: unknown; message?: unknown } | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {}
+  const code = isSandboxdErrorCode(error?.code) ? error.code : 'SBX_SANDBOXD_INTERNAL';
+  const message =
+    typeof error?.message === 'string'
+      ? error.message
+      : `sandboxd answered ${status}: ${text.slice(0, 200)}`;
+  const thrown = new SandboxdError(code, message);
+  // Errors of other sbx packages keep their own code (SBX_CONFIG_…): callers switch on it.
+  if (typeof error?.code === 'string' && error.code !== code) {
+    Object.defineProperty(thrown, 'code', { value: error.code });
+  }
+  throw thrown;
+}

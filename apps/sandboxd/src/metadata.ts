@@ -1,0 +1,95 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic.ts';
+import { SandboxdError } from './errors.ts';
+import { type DaemonPaths, sandboxFiles } from './paths.ts';
+
+export type SandboxStatus = 'running' | 'stopped';
+
+export interface Workspace {
+  path: string;
+  readOnly: boolean;
+}
+
+/** What `metadata.json` in a sandbox's directory holds; never a secret. */
+export interface SandboxMetadata {
+  version: 1;
+  name: string;
+  agent: string;
+  template: { ref: string; digest: string | null };
+  workspaces: Workspace[];
+  created: string;
+  status: SandboxStatus;
+}
+
+function isWorkspace(value: unknown): value is Workspace {
+  const w = value as Workspace;
+  return typeof w?.path === 'string' && typeof w.readOnly === 'boolean';
+}
+
+/** Checks the shape of a parsed metadata file; hand edits must not crash the daemon. */
+export function parseMetadata(text: string, file: string): SandboxMetadata {
+  let value: SandboxMetadata;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SandboxdError(
+      'SBX_SANDBOXD_CORRUPT',
+      `${file} is not valid JSON (${(error as Error).message}): fix it or remove the sandbox with 'sbx rm'`,
+      { cause: error },
+    );
+  }
+  const ok =
+    value?.version === 1 &&
+    typeof value.name === 'string' &&
+    typeof value.agent === 'string' &&
+    typeof value.template?.ref === 'string' &&
+    (value.template.digest === null || typeof value.template.digest === 'string') &&
+    Array.isArray(value.workspaces) &&
+    value.workspaces.every(isWorkspace) &&
+    typeof value.created === 'string' &&
+    (value.status === 'running' || value.status === 'stopped');
+  if (!ok) {
+    throw new SandboxdError(
+      'SBX_SANDBOXD_CORRUPT',
+      `${file} is not a sandbox metadata file of version 1: fix it or remove the sandbox with 'sbx rm'`,
+    );
+  }
+  return value;
+}
+
+/** Reads one sandbox's metadata; `undefined` when the sandbox does not exist. */
+export async function readMetadata(
+  paths: DaemonPaths,
+  name: string,
+): Promise<SandboxMetadata | undefined> {
+  const file = sandboxFiles(paths, name).metadata;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseMetadata(text, file);
+}
+
+/** Writes one sandbox's metadata atomically (0600, directory 0700). */
+export async function writeMetadata(paths: DaemonPaths, meta: SandboxMetadata): Promise<void> {
+  const files = sandboxFiles(paths, meta.name);
+  await mkdir(files.dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(files.metadata, `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** Names of every directory under the sandboxes root (sandboxes, possibly without metadata). */
+export async function listSandboxDirs(paths: DaemonPaths): Promise<string[]> {
+  try {
+    const entries = await readdir(paths.sandboxes, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

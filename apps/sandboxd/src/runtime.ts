@@ -1,0 +1,57 @@
+import type { Workspace } from './metadata.ts';
+
+/** A command to run in a sandbox, as `sbx exec` gives it. */
+export interface ExecRequest {
+  cmd: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  tty?: boolean;
+}
+
+/**
+ * How a client runs an attached command itself: spawning `file args` with `env` joins the
+ * sandbox's namespaces, so the command gets the client's own terminal, signals and exit code.
+ */
+export interface ExecPlan {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** What the runtime needs to start one sandbox. */
+export interface StartSpec {
+  name: string;
+  dir: string;
+  template: string;
+  workspaces: Workspace[];
+  /** Extra environment inside the sandbox (credential placeholders). */
+  env: Record<string, string>;
+  proxyConfigPath: string;
+  proxySocket: string;
+  /** The secret value for a credential variable, from sandboxd's memory only. */
+  secret: (env: string) => string | undefined;
+  /** Each proxy request or tunnel, for the request log. */
+  onEvent: (event: object) => void;
+  /** Called once if the sandbox ends without `stop()` (its init died, the proxy failed). */
+  onExit: (reason: string) => void;
+  /** Daemon log, for non-fatal trouble (an invalid policy edit kept the last good one). */
+  log: (message: string) => void;
+}
+
+export interface RunningSandbox {
+  /** The resolved template digest, or null for the built-in host template. */
+  readonly digest: string | null;
+  execPlan(request: ExecRequest): Promise<ExecPlan>;
+  execDetached(request: ExecRequest): Promise<{ pid: number }>;
+  /** Tells the proxy that the secret values changed (a new `run` or `start`). */
+  secretsChanged(): void;
+  stop(): Promise<void>;
+}
+
+/** The part of sandboxd that turns a sandbox's files into running namespaces and a proxy. */
+export interface SandboxRuntime {
+  start(spec: StartSpec): Promise<RunningSandbox>;
+  /** Deletes what the runtime keeps for a stopped sandbox (its writable layer). */
+  remove(name: string, dir: string): Promise<void>;
+}
