@@ -1,0 +1,81 @@
+import { isIP } from 'node:net';
+import type { Target } from './target.ts';
+import type { PolicyDecision, ProxyPolicy, Resolver } from './types.ts';
+
+export interface Decided {
+  decision: PolicyDecision;
+  addresses: readonly string[];
+}
+
+/**
+ * Asks the policy about `target`, resolving its name once when the policy needs addresses.
+ * A name the host rules deny already is not looked up (no DNS leak out of a deny-mode sandbox).
+ * `policy` is called again after the lookup so a policy swapped meanwhile is the one applied.
+ */
+export async function decide(
+  policy: () => ProxyPolicy,
+  resolver: Resolver,
+  target: Target,
+  known?: readonly string[],
+): Promise<Decided> {
+  const { host, port } = target;
+  if (known)
+    return { decision: policy().check({ host, port, addresses: known }), addresses: known };
+  if (isIP(host)) {
+    const addresses = [host];
+    return { decision: policy().check({ host, port, addresses }), addresses };
+  }
+  // localhost needs no lookup (the policy knows its addresses); a name the host rules deny
+  // is not looked up at all, so a deny-mode sandbox cannot leak data through DNS queries.
+  const early = policy().check({ host, port, addresses: [] });
+  if (early.action === 'allow' ? early.address !== undefined : early.reason !== 'unresolved') {
+    return { decision: early, addresses: [] };
+  }
+  const addresses = await resolver(host);
+  return { decision: policy().check({ host, port, addresses }), addresses };
+}
+
+/** The text a denied client reads: what blocked it and the command that would allow it. */
+export function denialText(
+  decision: PolicyDecision,
+  target: Target,
+  sandbox: string | null,
+): { status: number; body: string } {
+  const name = sandbox ?? '<sandbox>';
+  const where = `${target.name}:${target.port}`;
+  switch (decision.reason) {
+    case 'unresolved':
+      return { status: 502, body: `sbx proxy: cannot resolve ${target.name}\n` };
+    case 'invalid-target':
+      return { status: 400, body: `sbx proxy: ${where} is not a valid destination\n` };
+    case 'cidr-rule': {
+      if (target.host === 'localhost') {
+        return {
+          status: 403,
+          body:
+            `sbx proxy: ${where} is on this machine and blocked by the address rule ${decision.rule}\n` +
+            `to allow this port: sbx network proxy ${name} --allow-host ${target.name}:${target.port}\n`,
+        };
+      }
+      const address = decision.address ?? '';
+      const cidr = isIP(address) === 6 ? `${address}/128` : `${address}/32`;
+      return {
+        status: 403,
+        body:
+          `sbx proxy: ${where} (${address}) is blocked by the address rule ${decision.rule}\n` +
+          `to allow it: sbx network proxy ${name} --allow-cidr ${cidr}\n`,
+      };
+    }
+    default: {
+      const why =
+        decision.reason === 'default' || decision.rule === null
+          ? 'by the default policy (deny)'
+          : `by the host rule ${decision.rule}`;
+      const allow = target.host === 'localhost' || isIP(target.host) ? where : target.name;
+      return {
+        status: 403,
+        body: `sbx proxy: ${where} is blocked ${why}\nto allow it: sbx network proxy ${name} --allow-host ${allow}\n`,
+      };
+    }
+  }
+}

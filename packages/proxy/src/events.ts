@@ -1,0 +1,32 @@
+import { isIP } from 'node:net';
+import type { ProxyEvent } from './types.ts';
+
+/** `scheme://host:port/path` with each query value dropped (names kept, secrets often sit in values). */
+export function eventUrl(scheme: string, host: string, port: number, path = ''): string {
+  const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  const q = path.indexOf('?');
+  if (q < 0) return `${scheme}://${authority}${path}`;
+  const names = path
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? pair : `${pair.slice(0, eq)}=`;
+    })
+    .join('&');
+  return `${scheme}://${authority}${path.slice(0, q)}?${names}`;
+}
+
+/** Calls the sink, never letting a throwing sink take the proxy down. */
+export function emitTo(sink: ((event: ProxyEvent) => void) | undefined, event: ProxyEvent): void {
+  if (!sink) return;
+  try {
+    sink(event);
+  } catch {
+    // A broken log sink must not break traffic; the sink owner sees its own failure.
+  }
+}
+
+export function elapsed(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}

@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { decide, denialText } from './decide.ts';
+import { elapsed, eventUrl } from './events.ts';
+import { endToEnd, rawToStrings } from './headers.ts';
+import { reply } from './reply.ts';
+import { requestTarget } from './request-target.ts';
+import type { ProxyState } from './state.ts';
+import { formatAuthority } from './target.ts';
+import type { ProxyEvent } from './types.ts';
+
+/** The log record of one request, filled in as it goes and emitted when the response closes. */
+export function requestRecord(state: ProxyState, req: IncomingMessage): ProxyEvent {
+  return {
+    ts: new Date().toISOString(),
+    sandbox: state.sandbox,
+    type: 'request',
+    method: req.method ?? '',
+    url: '',
+    host: '',
+    port: 0,
+    address: null,
+    action: 'denied',
+    rule: null,
+    status: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    durationMs: 0,
+  };
+}
+
+/**
+ * Serves one HTTP request: absolute-form on the proxy port, or origin-form inside an
+ * intercepted tunnel. Checked against the current policy, credentials injected, and
+ * streamed both ways through a pinned undici pool.
+ */
+export function forward(
+  state: ProxyState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue: boolean,
+): void {
+  const start = performance.now();
+  const record = requestRecord(state, req);
+  res.once('close', () => {
+    record.status = res.headersSent ? res.statusCode : 0;
+    record.durationMs = elapsed(start);
+    state.emit(record);
+  });
+  const where = requestTarget(req, state.tunnels.get(req.socket as never));
+  if (!where.ok) {
+    if (where.target) {
+      record.host = where.target.name;
+      record.port = where.target.port;
+    }
+    record.url = where.target ? eventUrl('https', where.target.name, where.target.port, '/') : '';
+    reply(res, where.status, where.body, true);
+    return;
+  }
+  const { target, path, secure, tunnel } = where;
+  const scheme = secure ? 'https' : 'http';
+  record.host = target.name;
+  record.port = target.port;
+  record.url = eventUrl(scheme, target.name, target.port, path);
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  decide(() => state.policy, state.resolver, target, tunnel?.addresses).then(
+    ({ decision, addresses }) => {
+      record.rule = decision.rule;
+      if (decision.action === 'deny' || decision.address === undefined) {
+        const denied = denialText(
+          { ...decision, address: decision.address ?? addresses[0] },
+          target,
+          state.sandbox,
+        );
+        reply(res, denied.status, denied.body, hasBody);
+        return;
+      }
+      const address = decision.address;
+      record.address = address;
+      record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
+      const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
+      if (injection && !injection.ok) {
+        reply(
+          res,
+          502,
+          `sbx proxy: requests to ${target.name} carry a credential from the environment variable ${injection.env}, which ${injection.why}; set it where the proxy runs and retry\n`,
+          hasBody,
+        );
+        return;
+      }
+      const { headers, via } = endToEnd(req.rawHeaders, injection?.lower);
+      headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
+      headers.push('via', via);
+      if (injection) headers.push(injection.header, injection.value);
+      let body: AsyncIterable<Buffer> | string | null = null;
+      if (hasBody) body = counted(req, record);
+      else if (req.headers['content-length'] === '0') body = '';
+      if (expectContinue) res.writeContinue();
+      const pool = state.upstreams.pool(secure, address, target.port, target.name);
+      pool.dispatch(
+        { path, method: req.method!, headers, body: body as never },
+        responder(res, record, `${target.name}:${target.port}`),
+      );
+    },
+    () => reply(res, 502, 'sbx proxy: internal error while checking the policy\n', true),
+  );
+}
+
+async function* counted(req: IncomingMessage, record: ProxyEvent): AsyncGenerator<Buffer> {
+  for await (const chunk of req) {
+    record.bytesOut += (chunk as Buffer).length;
+    yield chunk as Buffer;
+  }
+}
+
+/** Streams the upstream response to the client chunk by chunk, with backpressure both ways. */
+function responder(
+  res: ServerResponse,
+  record: ProxyEvent,
+  where: string,
+): Dispatcher.DispatchHandler {
+  let controller: Dispatcher.DispatchController | undefined;
+  let gone = false;
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = true;
+    controller?.abort(new Error('the client closed the connection'));
+  });
+  return {
+    onRequestStart(c) {
+      controller = c;
+      if (gone) c.abort(new Error('the client closed the connection'));
+    },
+    onResponseStart(c, statusCode, _headers, statusMessage) {
+      if (gone) return;
+      const { headers, via } = endToEnd(rawToStrings(c.rawHeaders as Buffer[] | null));
+      headers.push('via', via);
+      try {
+        res.writeHead(statusCode, statusMessage || undefined, headers);
+      } catch {
+        c.abort(new Error('invalid upstream response head'));
+      }
+    },
+    onResponseData(c, chunk) {
+      record.bytesIn += chunk.length;
+      if (!res.write(chunk)) {
+        c.pause();
+        res.once('drain', () => c.resume());
+      }
+    },
+    onResponseEnd() {
+      res.end();
+    },
+    onResponseError(_c, error) {
+      if (res.headersSent) res.destroy();
+      else reply(res, 502, `sbx proxy: ${where} failed: ${describe(error)}\n`, true);
+    },
+  };
+}
+
+function describe(error: Error): string {
+  const code = (error as Error & { code?: string }).code;
+  return code ? `${code} ${error.message}` : error.message;
+}

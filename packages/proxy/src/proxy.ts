@@ -1,0 +1,136 @@
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type CertificateAuthority, createCertificateAuthority } from './ca/authority.ts';
+import { CredentialInjector } from './credentials.ts';
+import { ProxyError } from './errors.ts';
+import { emitTo } from './events.ts';
+import { systemResolver } from './resolver.ts';
+import { httpServer } from './servers.ts';
+import type { ProxyState } from './state.ts';
+import type {
+  Credentials,
+  ListenTarget,
+  ProxyAddress,
+  ProxyOptions,
+  ProxyPolicy,
+} from './types.ts';
+import { Upstreams } from './upstream.ts';
+
+/** A running (or ready to run) filtering proxy. */
+export interface ProxyServer {
+  /** Listens on a TCP port (default 0 = any, host default 127.0.0.1) or on a unix socket path. */
+  listen(port?: number, host?: string): Promise<ProxyAddress>;
+  listen(target: ListenTarget): Promise<ProxyAddress>;
+  address(): ProxyAddress | null;
+  /** Stops listening and closes every client connection, tunnel and upstream pool. */
+  close(): Promise<void>;
+  /** Applies from the next request on; open bypass tunnels and WebSockets it denies are cut. */
+  setPolicy(policy: ProxyPolicy): void;
+  setCredentials(credentials: Credentials | undefined): void;
+  /** The CA that signs intercepted hosts (the one given, or the in-memory one made for it). */
+  certificateAuthority(): Promise<CertificateAuthority>;
+}
+
+/** Creates the proxy; nothing listens until `listen`. */
+export function createProxy(options: ProxyOptions): ProxyServer {
+  if (typeof options?.policy?.check !== 'function') {
+    throw new ProxyError(
+      'SBX_PROXY_OPTIONS',
+      'createProxy needs a compiled policy (compilePolicy from @sbx/policy)',
+    );
+  }
+  const sandbox = options.sandbox ?? null;
+  let caPromise: Promise<CertificateAuthority> | undefined = options.ca
+    ? Promise.resolve(options.ca)
+    : undefined;
+  const upstreamCa =
+    options.upstreamCa === undefined
+      ? undefined
+      : typeof options.upstreamCa === 'string'
+        ? [options.upstreamCa]
+        : [...options.upstreamCa];
+  const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const sink = options.onEvent;
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  const state: ProxyState = {
+    policy: options.policy,
+    credentials: new CredentialInjector(options.credentials),
+    resolver: options.resolver ?? systemResolver(),
+    sandbox,
+    emit: (event) => emitTo(sink, event),
+    upstreams: new Upstreams({ upstreamCa, maxOrigins: options.maxOrigins ?? 256, idleTimeoutMs }),
+    ca: () => {
+      caPromise ??= createCertificateAuthority({ sandbox });
+      return caPromise;
+    },
+    idleTimeoutMs,
+    tunnels: new WeakMap(),
+    spliced: new Set(),
+    inner: httpServer(() => state, true),
+  };
+  state.inner.timeout = idleTimeoutMs;
+
+  const proxy: ProxyServer = {
+    listen(portOrTarget?: number | ListenTarget, host?: string) {
+      if (server)
+        return Promise.reject(
+          new ProxyError('SBX_PROXY_LISTENING', 'the proxy is already listening'),
+        );
+      const target: ListenTarget =
+        typeof portOrTarget === 'object' ? portOrTarget : { port: portOrTarget ?? 0, host };
+      const s = httpServer(() => state, false);
+      s.timeout = idleTimeoutMs;
+      s.on('connection', (socket: Socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+      });
+      server = s;
+      return new Promise((resolve, reject) => {
+        s.once('error', (error) => {
+          server = undefined;
+          reject(
+            new ProxyError('SBX_PROXY_LISTEN', `cannot listen: ${error.message}`, { cause: error }),
+          );
+        });
+        const ready = () => resolve(proxy.address()!);
+        if ('path' in target) s.listen(target.path, ready);
+        else s.listen(target.port ?? 0, target.host ?? '127.0.0.1', ready);
+      });
+    },
+    address() {
+      const a = server?.address();
+      if (!a) return null;
+      if (typeof a === 'string') return { path: a };
+      return { host: (a as AddressInfo).address, port: (a as AddressInfo).port };
+    },
+    async close() {
+      const s = server;
+      server = undefined;
+      const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined;
+      for (const socket of sockets) socket.destroy();
+      for (const live of state.spliced) live.destroy();
+      await Promise.all([closed, state.upstreams.close()]);
+    },
+    setPolicy(policy) {
+      if (typeof policy?.check !== 'function') {
+        throw new ProxyError('SBX_PROXY_OPTIONS', 'setPolicy needs a compiled policy');
+      }
+      state.policy = policy;
+      for (const live of state.spliced) {
+        const decision = policy.check({
+          host: live.target.host,
+          port: live.target.port,
+          addresses: live.addresses,
+        });
+        const stillBypass = decision.tunnel === 'bypass';
+        if (decision.action === 'deny' || (live.bypass && !stillBypass)) live.destroy();
+      }
+    },
+    setCredentials(credentials) {
+      state.credentials = new CredentialInjector(credentials);
+    },
+    certificateAuthority: () => state.ca(),
+  };
+  return proxy;
+}

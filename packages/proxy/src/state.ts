@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { CertificateAuthority } from './ca/authority.ts';
+import type { CredentialInjector } from './credentials.ts';
+import type { Target } from './target.ts';
+import type { ProxyEvent, ProxyPolicy, Resolver } from './types.ts';
+import type { Upstreams } from './upstream.ts';
+
+/** A CONNECT tunnel whose inner requests the proxy serves (TLS-terminated or plain HTTP). */
+export interface Tunnel {
+  target: Target;
+  /** Resolved once at CONNECT: every request inside is checked (and dialled) against these. */
+  addresses: readonly string[];
+  secure: boolean;
+}
+
+/** A raw splice (bypass tunnel, WebSocket) that a new policy may have to cut. */
+export interface Spliced {
+  target: Target;
+  addresses: readonly string[];
+  bypass: boolean;
+  destroy(): void;
+}
+
+/** Everything the handlers share; `policy` and `credentials` are swapped whole by the setters. */
+export interface ProxyState {
+  policy: ProxyPolicy;
+  credentials: CredentialInjector;
+  readonly resolver: Resolver;
+  readonly sandbox: string | null;
+  readonly emit: (event: ProxyEvent) => void;
+  readonly upstreams: Upstreams;
+  readonly ca: () => Promise<CertificateAuthority>;
+  readonly idleTimeoutMs: number;
+  readonly tunnels: WeakMap<Socket, Tunnel>;
+  readonly spliced: Set<Spliced>;
+  readonly inner: Server;
+}

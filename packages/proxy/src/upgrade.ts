@@ -1,0 +1,110 @@
+import type { IncomingMessage } from 'node:http';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { decide, denialText } from './decide.ts';
+import { elapsed, eventUrl } from './events.ts';
+import { requestRecord } from './forward.ts';
+import { endToEnd } from './headers.ts';
+import { replyRaw } from './reply.ts';
+import { requestTarget } from './request-target.ts';
+import { splice } from './splice.ts';
+import type { ProxyState } from './state.ts';
+import { formatAuthority } from './target.ts';
+
+const KEEP = new Set(['upgrade', 'connection']);
+
+/**
+ * A request with `Upgrade` (WebSocket): checked and credentialed like any request, then the
+ * handshake is sent to the pinned address and the two connections are spliced.
+ */
+export function handleUpgrade(
+  state: ProxyState,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): void {
+  socket.on('error', () => socket.destroy());
+  const start = performance.now();
+  const record = requestRecord(state, req);
+  let base: [number, number] | undefined;
+  socket.once('close', () => {
+    if (base) {
+      record.bytesOut = Math.max(0, socket.bytesRead - base[0]);
+      record.bytesIn = Math.max(0, socket.bytesWritten - base[1]);
+    }
+    record.durationMs = elapsed(start);
+    state.emit(record);
+  });
+  const fail = (status: number, body: string) => {
+    record.status = status;
+    replyRaw(socket, status, body);
+  };
+  const where = requestTarget(req, state.tunnels.get(socket));
+  if (!where.ok) {
+    fail(where.status, where.body);
+    return;
+  }
+  const { target, path, secure, tunnel } = where;
+  record.host = target.name;
+  record.port = target.port;
+  record.url = eventUrl(secure ? 'wss' : 'ws', target.name, target.port, path);
+  decide(() => state.policy, state.resolver, target, tunnel?.addresses).then(
+    ({ decision, addresses }) => {
+      if (socket.destroyed) return;
+      record.rule = decision.rule;
+      if (decision.action === 'deny' || decision.address === undefined) {
+        const denied = denialText(
+          { ...decision, address: decision.address ?? addresses[0] },
+          target,
+          state.sandbox,
+        );
+        fail(denied.status, denied.body);
+        return;
+      }
+      const address = decision.address;
+      record.address = address;
+      record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
+      const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
+      if (injection && !injection.ok) {
+        fail(
+          502,
+          `sbx proxy: requests to ${target.name} carry a credential from the environment variable ${injection.env}, which ${injection.why}; set it where the proxy runs and retry\n`,
+        );
+        return;
+      }
+      const { headers, via } = endToEnd(req.rawHeaders, injection?.lower, KEEP);
+      headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
+      headers.push('via', via);
+      if (injection) headers.push(injection.header, injection.value);
+      let text = `${req.method} ${path} HTTP/1.1\r\n`;
+      for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+      text += '\r\n';
+      const upstream = secure
+        ? tlsConnect({
+            host: address,
+            port: target.port,
+            servername: isIP(target.name) ? undefined : target.name,
+            secureContext: state.upstreams.secureContext,
+            ALPNProtocols: ['http/1.1'],
+          })
+        : netConnect({ host: address, port: target.port, noDelay: true });
+      upstream.setTimeout(10_000, () => upstream.destroy(new Error('connect timeout')));
+      upstream.once('error', () => {
+        if (!base) fail(502, `sbx proxy: cannot connect to ${target.name}:${target.port}\n`);
+      });
+      socket.once('close', () => upstream.destroy());
+      upstream.once(secure ? 'secureConnect' : 'connect', () => {
+        upstream.setTimeout(0);
+        base = [socket.bytesRead - head.length, socket.bytesWritten];
+        upstream.write(text);
+        if (head.length) upstream.write(head);
+        splice(state, socket, upstream, { target, addresses, bypass: false }, () => {});
+        upstream.once('data', (chunk: Buffer) => {
+          const status = Number(chunk.subarray(9, 12).toString('latin1'));
+          if (Number.isInteger(status)) record.status = status;
+        });
+      });
+    },
+    () => fail(502, 'sbx proxy: internal error while checking the policy\n'),
+  );
+}

@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { curl, type Running, startProxy, until } from './harness.ts';
+import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
+
+let proxy: Running | undefined;
+let upstream: Upstream | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  await upstream?.close();
+  proxy = upstream = undefined;
+});
+
+describe('plain HTTP forwarding', () => {
+  it('forwards to the request-line authority, rewrites Host, strips hop-by-hop, adds Via', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const r = await curl([
+      '-x',
+      proxy.url,
+      '-H',
+      'Host: evil.example',
+      '-H',
+      'Proxy-Authorization: Basic c2VjcmV0',
+      '-H',
+      'Connection: x-private',
+      '-H',
+      'X-Private: 1',
+      '-H',
+      'Keep-Alive: timeout=5',
+      `http://localhost:${upstream.port}/echo?token=abc&x=1`,
+    ]);
+    expect(r.status).toBe(200);
+    const seen = upstream.seen[0]!;
+    expect(seen.url).toBe('/echo?token=abc&x=1');
+    expect(seen.headers.host).toBe(`localhost:${upstream.port}`);
+    expect(seen.headers['proxy-authorization']).toBeUndefined();
+    expect(seen.headers['x-private']).toBeUndefined();
+    expect(seen.headers['keep-alive']).toBeUndefined();
+    expect(seen.headers.via).toBe('1.1 sbx');
+    await until(() => proxy!.events.length === 1);
+    expect({ ...proxy.events[0], ts: 'T', durationMs: 0 }).toEqual({
+      ts: 'T',
+      sandbox: 'test',
+      type: 'request',
+      method: 'GET',
+      url: `http://localhost:${upstream.port}/echo?token=&x=`,
+      host: 'localhost',
+      port: upstream.port,
+      address: '127.0.0.1',
+      action: 'allowed',
+      rule: `localhost:${upstream.port}`,
+      status: 200,
+      bytesIn: Buffer.byteLength(r.body),
+      bytesOut: 0,
+      durationMs: 0,
+    });
+  });
+
+  it('drops hop-by-hop headers of the response and keeps repeated ones', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const res = await fetchHead(proxy.port, `http://localhost:${upstream.port}/`);
+    expect(res.headers['x-hop']).toBeUndefined();
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.headers.via).toBe('1.1 sbx');
+  });
+});
+
+describe('CONNECT', () => {
+  it('intercepts TLS with a leaf for the CONNECT host and serves requests inside', async () => {
+    const upstreamCa = await upstreamAuthority();
+    upstream = await httpsUpstream(upstreamCa);
+    proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem },
+    );
+    const r = await curl([
+      '-x',
+      proxy.url,
+      '--cacert',
+      proxy.caFile,
+      `https://localhost:${upstream.port}/echo`,
+    ]);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).headers.host).toBe(`localhost:${upstream.port}`);
+    await until(() => proxy!.events.length === 2);
+    expect(proxy.events.map((e) => [e.type, e.method, e.action, e.status, e.url])).toEqual([
+      ['request', 'GET', 'allowed', 200, `https://localhost:${upstream.port}/echo`],
+      ['tunnel', 'CONNECT', 'allowed', 200, `tcp://localhost:${upstream.port}`],
+    ]);
+  });
+
+  it('splices a bypass tunnel without interception', async () => {
+    const upstreamCa = await upstreamAuthority();
+    upstream = await httpsUpstream(upstreamCa);
+    proxy = await startProxy({
+      allowHosts: [`localhost:${upstream.port}`],
+      bypassHosts: ['localhost'],
+    });
+    const caFile = `${proxy.caFile}.upstream`;
+    await import('node:fs/promises').then((fs) => fs.writeFile(caFile, upstreamCa.certPem));
+    const r = await curl([
+      '-x',
+      proxy.url,
+      '--cacert',
+      caFile,
+      `https://localhost:${upstream.port}/echo`,
+    ]);
+    expect(r.status).toBe(200);
+    await until(() => proxy!.events.length === 1);
+    expect(proxy.events[0]).toMatchObject({ type: 'tunnel', action: 'bypassed', status: 200 });
+    expect(proxy.events[0]!.bytesIn).toBeGreaterThan(r.body.length);
+  });
+});
+
+async function fetchHead(port: number, url: string) {
+  const { request } = await import('node:http');
+  return new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: url, method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
