@@ -1,1 +1,18 @@
-export {};
+export { TemplateError, type TemplateErrorCode } from './errors.ts';
+export { hostPlatform } from './image/parse.ts';
+export type { ConfigFile, Descriptor, ImageConfig, Platform } from './image/types.ts';
+export { familiarName, parseReference, type Reference } from './reference.ts';
+export { dockerEndpoint } from './sources/docker.ts';
+export type { ImportOptions } from './sources/images.ts';
+export { defaultStoreRoot } from './store/paths.ts';
+export {
+  type ImageInfo,
+  openStore,
+  type ProgressEvent,
+  type PruneResult,
+  Store,
+  type StoreOptions,
+} from './store/store.ts';
+export type { ApplyStats } from './unpack/apply.ts';
+export { hasNativeZstd } from './unpack/decompress.ts';
+export { type LayerFile, unpackLayers } from './unpack/unpack.ts';
