@@ -1,0 +1,327 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { curl, type Running, startProxy, until } from './harness.ts';
+import { rawExchange } from './raw.ts';
+import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
+import { exchange, openTunnel, tlsOver } from './tunnel.ts';
+
+let proxy: Running | undefined;
+const upstreams: Upstream[] = [];
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+  await Promise.all(upstreams.splice(0).map((u) => u.close()));
+});
+
+/** Listens on 127.0.0.1 and ::1 at one port and counts every connection that reaches it. */
+async function sentinel(): Promise<{ port: number; hits: () => number; close(): Promise<void> }> {
+  let hits = 0;
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const make = () => {
+    const s = createServer((_req, res) => res.end('reached'));
+    s.on('connection', (socket: Socket) => {
+      hits++;
+      sockets.add(socket);
+    });
+    servers.push(s);
+    return s;
+  };
+  const first = make();
+  await new Promise<void>((r) => first.listen(0, '127.0.0.1', r));
+  const port = (first.address() as AddressInfo).port;
+  await new Promise<void>((r) => make().listen(port, '::1', r));
+  return {
+    port,
+    hits: () => hits,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}
+
+describe('encoded blocked destinations (default policy)', () => {
+  let guard: Awaited<ReturnType<typeof sentinel>>;
+  beforeAll(async () => {
+    guard = await sentinel();
+  });
+  afterAll(() => guard.close());
+
+  const encoded = [
+    '2130706433',
+    '0x7f000001',
+    '0x7f.1',
+    '0177.0.0.1',
+    '127.1',
+    '127.0.0.1',
+    '127.000.000.001',
+    '[::1]',
+    '[0:0:0:0:0:0:0:1]',
+    '[::ffff:127.0.0.1]',
+    '[::ffff:7f00:1]',
+    '[::127.0.0.1]',
+    '[64:ff9b::7f00:1]',
+    '[2002:7f00:1::]',
+    '0.0.0.0',
+    '0',
+    'localhost',
+    'LOCALHOST.',
+    'LocalHost',
+    'host.docker.internal',
+    'HOST.DOCKER.INTERNAL.',
+  ];
+
+  it.each(encoded)('refuses http://%s through the forward proxy', async (host) => {
+    proxy = await startProxy({}, { resolver: async () => [] });
+    const r = await curl(['-x', proxy.url, `http://${host}:${guard.port}/`]);
+    expect([r.status, r.body.startsWith('sbx proxy:')]).toEqual([403, true]);
+    expect(guard.hits()).toBe(0);
+  });
+
+  it.each(encoded)('refuses CONNECT %s', async (host) => {
+    proxy = await startProxy({}, { resolver: async () => [] });
+    const r = await curl(['-x', proxy.url, '--proxytunnel', `http://${host}:${guard.port}/`]);
+    expect(r.exit).toBe(56);
+    const { head } = await openTunnel(proxy.port, `${host}:${guard.port}`).catch(() => ({
+      head: 'error',
+    }));
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(guard.hits()).toBe(0);
+  });
+});
+
+describe('DNS', () => {
+  it('dials the address it checked while the name rebinds on every lookup', async () => {
+    const legit = await httpUpstream('127.0.0.1');
+    upstreams.push(legit);
+    const secret = createServer((_q, res) => res.end('secret'));
+    let secretHits = 0;
+    secret.on('connection', () => secretHits++);
+    await new Promise<void>((r) => secret.listen(legit.port, '127.0.0.2', r));
+    let calls = 0;
+    proxy = await startProxy(
+      { allowCidrs: ['127.0.0.1/32'] },
+      { resolver: async () => (++calls % 2 === 1 ? ['127.0.0.1'] : ['127.0.0.2']) },
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await curl(['-x', proxy.url, `http://rebind.test:${legit.port}/`])).status);
+    }
+    for (let i = 0; i < 4; i++) {
+      const r = await curl(['-x', proxy.url, '--proxytunnel', `http://rebind.test:${legit.port}/`]);
+      statuses.push(r.status === 0 ? 403 : r.status);
+    }
+    await new Promise((r) => secret.close(r));
+    expect(statuses).toEqual([200, 403, 200, 403, 200, 403, 200, 403]);
+    expect(calls).toBe(8);
+    expect(secretHits).toBe(0);
+    expect(legit.seen.every((s) => s.headers.host === `rebind.test:${legit.port}`)).toBe(true);
+  });
+
+  it('lets the policy pick among the addresses of one lookup', async () => {
+    const legit = await httpUpstream('127.0.0.1');
+    upstreams.push(legit);
+    proxy = await startProxy(
+      { allowCidrs: ['127.0.0.1/32'] },
+      { resolver: async () => ['127.0.0.2', '127.0.0.1'] },
+    );
+    const r = await curl(['-x', proxy.url, `http://pick.test:${legit.port}/`]);
+    expect(r.status).toBe(200);
+    await until(() => proxy!.events.length === 1);
+    expect(proxy.events[0]!.address).toBe('127.0.0.1');
+  });
+
+  it('does not look up a name the host rules deny', async () => {
+    const names: string[] = [];
+    proxy = await startProxy(
+      { policy: 'deny', blockHosts: ['*.leak.test'] },
+      {
+        resolver: async (name) => {
+          names.push(name);
+          return ['192.0.2.1'];
+        },
+      },
+    );
+    expect((await curl(['-x', proxy.url, 'http://secret-data.leak.test/'])).status).toBe(403);
+    expect((await curl(['-x', proxy.url, 'http://other.test/'])).status).toBe(403);
+    expect(names).toEqual([]);
+  });
+});
+
+describe('TLS interception checks', () => {
+  async function setup() {
+    const upstreamCa = await upstreamAuthority();
+    const upstream = await httpsUpstream(upstreamCa);
+    upstreams.push(upstream);
+    proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem },
+    );
+    return upstream;
+  }
+
+  it('closes a tunnel whose TLS server name differs from the CONNECT host', async () => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    await expect(tlsOver(socket, proxy!.ca.certPem, 'evil.example')).rejects.toThrow();
+    await until(() => proxy!.events.length === 1);
+    expect(proxy!.events[0]).toMatchObject({ type: 'tunnel', action: 'denied' });
+    expect(upstream.seen).toEqual([]);
+  });
+
+  it('closes a tunnel to a name whose client sends no server name', async () => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, false).catch(() => undefined);
+    if (tls) {
+      const r = await exchange(tls, `GET / HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`);
+      expect(r.text).toBe('');
+    }
+    expect(upstream.seen).toEqual([]);
+  });
+
+  it.each([
+    ['another host', 'evil.example:PORT'],
+    ['another port', 'localhost:1'],
+    ['no port (means 443)', 'localhost'],
+    ['a decimal IP', '2130706433:PORT'],
+  ])('answers 421 to a Host naming %s (domain fronting)', async (_name, host) => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+    const hostHeader = host.replace('PORT', String(upstream.port));
+    const r = await exchange(tls, `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\n\r\n`);
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 421 Misdirected Request');
+    expect(r.closed).toBe(true);
+    expect(upstream.seen).toEqual([]);
+  });
+
+  it('answers 421 to an absolute URL naming another host inside the tunnel', async () => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+    const r = await exchange(
+      tls,
+      `GET https://evil.example/ HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`,
+    );
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 421 Misdirected Request');
+  });
+
+  it('closes a mitm tunnel that carries neither TLS nor HTTP', async () => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    const r = await exchange(socket, '\x00\x01raw tcp');
+    expect(r).toEqual({ text: '', closed: true });
+    await until(() => proxy!.events.length === 1);
+    expect(proxy!.events[0]).toMatchObject({ type: 'tunnel', action: 'denied', status: 200 });
+  });
+
+  it('serves plain HTTP inside a mitm tunnel, checking Host the same way', async () => {
+    const upstream = await httpUpstream();
+    upstreams.push(upstream);
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const r = await curl(['-x', proxy.url, '--proxytunnel', `http://localhost:${upstream.port}/x`]);
+    expect(r.status).toBe(200);
+    const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
+    const bad = await exchange(socket, 'GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n');
+    expect(bad.text.split('\r\n')[0]).toBe('HTTP/1.1 421 Misdirected Request');
+  });
+});
+
+describe('malformed and smuggled requests', () => {
+  async function setup() {
+    const upstream = await httpUpstream();
+    upstreams.push(upstream);
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    return `http://localhost:${upstream.port}/`;
+  }
+
+  it.each([
+    [
+      'Content-Length with Transfer-Encoding',
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n',
+    ],
+    ['two Content-Lengths', 'Content-Length: 5\r\nContent-Length: 6\r\n'],
+    ['a folded header', 'X-A: a\r\n b\r\n'],
+    ['a control character in a value', 'X-A: a\x01b\r\n'],
+    ['a space before the colon', 'X-A : b\r\n'],
+    ['a bare LF line end', 'X-A: b\n'],
+    ['Transfer-Encoding not ending in chunked', 'Transfer-Encoding: chunked, identity\r\n'],
+  ])('answers 400 and closes on %s', async (_name, headers) => {
+    const url = await setup();
+    const r = await rawExchange(
+      proxy!.port,
+      `POST ${url} HTTP/1.1\r\nHost: x\r\n${headers}\r\n0\r\n\r\nGET ${url}smuggled HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    expect([r.text.split('\r\n')[0], r.closed]).toEqual(['HTTP/1.1 400 Bad Request', true]);
+    expect(upstreams[0]!.seen).toEqual([]);
+  });
+
+  it('answers 431 to headers over 64 KiB', async () => {
+    const url = await setup();
+    const r = await rawExchange(
+      proxy!.port,
+      `GET ${url} HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(66_000)}\r\n\r\n`,
+    );
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+  });
+
+  it('survives a fuzz of malformed request lines and headers', async () => {
+    const url = await setup();
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pieces = [
+      'GET',
+      'POST',
+      'CONNECT',
+      'G\x00T',
+      ' ',
+      '  ',
+      url,
+      'localhost:1',
+      '*',
+      '/',
+      'http://',
+      'HTTP/1.1',
+      'HTTP/9.9',
+      'HTTP/1.1\r\n',
+      '\r\n',
+      '\n',
+      '\r',
+      ':',
+      'Host: x\r\n',
+      'Content-Length: 3\r\n',
+      'Content-Length: -1\r\n',
+      'Transfer-Encoding: chunked\r\n',
+      'Upgrade: websocket\r\nConnection: upgrade\r\n',
+      '\x7f',
+      '\xff\xfe',
+      '%00',
+      '[',
+      ']',
+      '@',
+      'Expect: 100-continue\r\n',
+      'ffffffffffff\r\n',
+      '0\r\n\r\n',
+      'X'.repeat(5000),
+    ];
+    const cases: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      let s = rand(3) === 0 ? '' : `GET ${url} HTTP/1.1\r\n`;
+      const n = 1 + rand(10);
+      for (let j = 0; j < n; j++) s += pieces[rand(pieces.length)];
+      cases.push(`${s}\r\n\r\n`);
+    }
+    const results = await Promise.all(
+      cases.map((c) => rawExchange(proxy!.port, Buffer.from(c, 'latin1'), 1500)),
+    );
+    const answers = results.map((r) => r.text === '' || r.text.startsWith('HTTP/1.1 '));
+    expect(answers.filter((ok) => !ok)).toEqual([]);
+    expect((await curl(['-x', proxy!.url, url])).status).toBe(200);
+  }, 30_000);
+});
