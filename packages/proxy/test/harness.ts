@@ -69,7 +69,15 @@ export function curl(args: string[]): Promise<CurlResult> {
   return new Promise((resolve) => {
     execFile(
       'curl',
-      ['-sS', '--max-time', '20', '-o', '-', '-w', '\n%{http_code}', ...args],
+      [
+        '-sS',
+        '--max-time',
+        '30',
+        ...(args.includes('-o') ? [] : ['-o', '-']),
+        '-w',
+        '\n%{http_code}',
+        ...args,
+      ],
       { maxBuffer: 64 << 20, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
       (error, stdout) => {
         const at = stdout.lastIndexOf('\n');

@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProxyAgent, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { curl, type Running, startProxy, until } from './harness.ts';
+import { rawExchange } from './raw.ts';
+import {
+  httpsUpstream,
+  httpUpstream,
+  pattern,
+  type Upstream,
+  upstreamAuthority,
+} from './servers.ts';
+
+const MB = 1 << 20;
+let proxy: Running | undefined;
+let upstream: Upstream | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  await upstream?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  proxy = upstream = dir = undefined;
+});
+
+function sha(buf: Buffer | string): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+function patternHash(total: number): string {
+  const hash = createHash('sha256');
+  const chunk = pattern(1 << 16);
+  for (let sent = 0; sent < total; sent += chunk.length) {
+    hash.update(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+  }
+  return hash.digest('hex');
+}
+
+async function tlsSetup() {
+  const upstreamCa = await upstreamAuthority();
+  upstream = await httpsUpstream(upstreamCa);
+  proxy = await startProxy(
+    { allowHosts: [`localhost:${upstream.port}`] },
+    { upstreamCa: upstreamCa.certPem },
+  );
+  return `https://localhost:${upstream.port}`;
+}
+
+describe('streaming', () => {
+  it('passes each server-sent event on before the next is produced', async () => {
+    // The upstream sends event i+1 only after the client has received event i: a proxy
+    // that holds events back deadlocks here instead of passing.
+    let ack: () => void = () => {};
+    const sse: Server = createServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 20; i++) {
+        const acked = new Promise<void>((r) => {
+          ack = r;
+        });
+        res.write(`data: ${i}\n\n`);
+        await acked;
+      }
+      res.end();
+    });
+    await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
+    const port = (sse.address() as AddressInfo).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const agent = new ProxyAgent(proxy.url);
+    const res = await request(`http://localhost:${port}/sse`, { dispatcher: agent });
+    const seen: string[] = [];
+    let buf = '';
+    for await (const chunk of res.body) {
+      buf += chunk.toString();
+      let end = buf.indexOf('\n\n');
+      while (end >= 0) {
+        seen.push(buf.slice(0, end));
+        buf = buf.slice(end + 2);
+        end = buf.indexOf('\n\n');
+        ack();
+      }
+    }
+    await agent.close();
+    await new Promise((r) => sse.close(r));
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `data: ${i}`));
+  });
+
+  it('downloads 100 MB through TLS interception intact (curl)', async () => {
+    const base = await tlsSetup();
+    dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-'));
+    const file = join(dir, 'down');
+    const r = await curl([
+      '-x',
+      proxy!.url,
+      '--cacert',
+      proxy!.caFile,
+      '-o',
+      file,
+      `${base}/bytes?n=${100 * MB}`,
+    ]);
+    expect(r.exit).toBe(0);
+    expect(sha(await readFile(file))).toBe(patternHash(100 * MB));
+    await until(() => proxy!.events.length === 2);
+    expect(proxy!.events[0]!.bytesIn).toBe(100 * MB);
+  }, 60_000);
+
+  it('uploads 100 MB through TLS interception intact (curl)', async () => {
+    const base = await tlsSetup();
+    dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-'));
+    const file = join(dir, 'up');
+    const out = createWriteStream(file);
+    const chunk = pattern(MB);
+    for (let i = 0; i < 100; i++) out.write(chunk);
+    await new Promise((r) => out.end(r));
+    const r = await curl([
+      '-x',
+      proxy!.url,
+      '--cacert',
+      proxy!.caFile,
+      '--data-binary',
+      `@${file}`,
+      `${base}/hash`,
+    ]);
+    expect(JSON.parse(r.body)).toEqual({ bytes: 100 * MB, sha256: sha(await readFile(file)) });
+    await until(() => proxy!.events.length === 2);
+    expect(proxy!.events[0]!.bytesOut).toBe(100 * MB);
+  }, 60_000);
+
+  it('downloads 100 MB through plain forwarding intact (undici ProxyAgent)', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const agent = new ProxyAgent(proxy.url);
+    const res = await request(`http://localhost:${upstream.port}/bytes?n=${100 * MB}`, {
+      dispatcher: agent,
+    });
+    const hash = createHash('sha256');
+    for await (const c of res.body) hash.update(c);
+    await agent.close();
+    expect(hash.digest('hex')).toBe(patternHash(100 * MB));
+  }, 60_000);
+
+  it('works with undici ProxyAgent through TLS interception', async () => {
+    const base = await tlsSetup();
+    const agent = new ProxyAgent({ uri: proxy!.url, requestTls: { ca: proxy!.ca.certPem } });
+    const res = await request(`${base}/echo`, { dispatcher: agent, method: 'POST', body: 'hello' });
+    const json = (await res.body.json()) as { method: string; headers: Record<string, string> };
+    await agent.close();
+    expect([res.statusCode, json.method, json.headers['content-length']]).toEqual([
+      200,
+      'POST',
+      '5',
+    ]);
+  });
+});
+
+describe('Expect: 100-continue', () => {
+  it('continues an allowed upload and forwards the body', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const body = 'x'.repeat(100_000);
+    const r = await curl([
+      '-x',
+      proxy.url,
+      '-H',
+      'Expect: 100-continue',
+      '--data-binary',
+      body,
+      `http://localhost:${upstream.port}/hash`,
+    ]);
+    expect(JSON.parse(r.body)).toEqual({ bytes: body.length, sha256: sha(body) });
+    expect(upstream.seen[0]!.headers.expect).toBeUndefined();
+  });
+
+  it('refuses a denied upload before the body is sent', async () => {
+    proxy = await startProxy({ policy: 'deny' });
+    const r = await rawExchange(
+      proxy.port,
+      'POST http://denied.test/ HTTP/1.1\r\nHost: denied.test\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(r.closed).toBe(true);
+  });
+});
+
+describe('WebSocket upgrades', () => {
+  it('checks the upgrade like a request, then splices both ways', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const { connect } = await import('node:net');
+    const socket = connect({ host: '127.0.0.1', port: proxy.port });
+    let text = '';
+    socket.on('data', (c) => {
+      text += c.toString();
+      if (text.includes('\r\n\r\n') && !text.includes('ping')) socket.write('ping');
+      if (text.endsWith('ping')) socket.end();
+    });
+    socket.write(
+      `GET http://localhost:${upstream.port}/ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`,
+    );
+    await new Promise((r) => socket.on('close', r));
+    expect(text.split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(text.endsWith('\r\n\r\nping')).toBe(true);
+    expect(upstream.seen[0]!.headers.upgrade).toBe('echo');
+    await until(() => proxy!.events.length === 1);
+    expect(proxy.events[0]).toMatchObject({ type: 'request', status: 101, action: 'allowed' });
+  });
+
+  it('refuses a denied upgrade', async () => {
+    proxy = await startProxy({ policy: 'deny' });
+    const r = await rawExchange(
+      proxy.port,
+      'GET http://ws.test/ HTTP/1.1\r\nHost: ws.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+    );
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+  });
+});
