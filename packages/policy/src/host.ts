@@ -11,35 +11,16 @@ export type ParsedHost =
 const MAX_INPUT = 1024;
 const scratch = new Uint16Array(8);
 
-/** 0: not allowed in a name, 1: canonical (a-z 0-9 - _ .), 2: upper case ASCII, 3: non-ASCII. */
-function charClass(c: number): number {
-  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e) return 1;
-  if (c === 0x5f) return 1;
-  if (c >= 0x41 && c <= 0x5a) return 2;
-  if (c >= 0x80) return 3;
-  return 0;
-}
+/** Per ASCII code: 0 not allowed in a name, 1 canonical (a-z 0-9 - _ .), 2 upper case. */
+const CLASS = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789-_.') CLASS[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') CLASS[c.charCodeAt(0)] = 2;
+const NON_ASCII = 3;
 
 function describe(c: number): string {
   if (c < 0x20 || c === 0x7f) return 'a control character';
   if (c === 0x20) return 'a space';
   return `"${String.fromCharCode(c)}"`;
-}
-
-/** Checks a lowercase ASCII name; returns an error reason or null. */
-function checkName(name: string): string | null {
-  if (name.length === 0) return 'the name is empty';
-  if (name.length > 253) return `the name is ${name.length} characters long (at most 253)`;
-  let start = 0;
-  for (;;) {
-    let dot = name.indexOf('.', start);
-    if (dot < 0) dot = name.length;
-    const len = dot - start;
-    if (len === 0) return 'the name has an empty label';
-    if (len > 63) return `a label is ${len} characters long (at most 63)`;
-    if (dot === name.length) return null;
-    start = dot + 1;
-  }
 }
 
 function parseBracketless6(s: string, start: number, end: number): ParsedHost | string {
@@ -55,34 +36,59 @@ function parseBracketless6(s: string, start: number, end: number): ParsedHost | 
   return { kind: 'ip', name: ip.text, ip };
 }
 
-function parseName(input: string, alias: boolean): ParsedHost | string {
-  let s = input;
-  let fast = 1;
-  for (let i = 0; i < s.length; i++) {
-    const k = charClass(s.charCodeAt(i));
-    if (k === 0) return `it contains ${describe(s.charCodeAt(i))}`;
-    if (k > fast) fast = k;
+const DOT = 0x2e;
+
+/**
+ * One pass over the name checks characters and label lengths; only names with upper case,
+ * non-ASCII or `xn--` labels take the slow path (lower case, UTS #46) and come back here once.
+ */
+function parseName(input: string, alias: boolean, mapped = false): ParsedHost | string {
+  let end = input.length;
+  if (end > 1 && input.charCodeAt(end - 1) === DOT) end--;
+  let worst = 1;
+  let labelStart = 0;
+  let puny = false;
+  for (let i = 0; i < end; i++) {
+    const c = input.charCodeAt(i);
+    const k = c < 128 ? CLASS[c]! : NON_ASCII;
+    if (k === 0) return `it contains ${describe(c)}`;
+    if (k > worst) worst = k;
+    if (c === DOT) {
+      if (i === labelStart) return 'the name has an empty label';
+      if (i - labelStart > 63) return `a label is ${i - labelStart} characters long (at most 63)`;
+      labelStart = i + 1;
+    } else if (i === labelStart && (c | 0x20) === 0x78 && isPunyPrefix(input, i, end)) puny = true;
   }
-  if (fast === 2) s = s.toLowerCase();
-  if (fast === 3 || s.includes('xn--')) {
+  if (worst !== 1 || (puny && !mapped)) {
+    if (mapped) return 'it is not a valid domain name';
     // UTS #46 non-transitional processing, exactly as WHATWG URL (and so browsers) do it.
-    s = domainToASCII(s);
-    if (s === '') return 'it is not a valid internationalised domain name';
-    for (let i = 0; i < s.length; i++) {
-      if (charClass(s.charCodeAt(i)) !== 1) return `it contains ${describe(s.charCodeAt(i))}`;
-    }
+    const ascii = worst === 2 && !puny ? input.toLowerCase() : domainToASCII(input);
+    if (ascii === '') return 'it is not a valid internationalised domain name';
+    return parseName(ascii, alias, true);
   }
-  if (s.length > 1 && s.charCodeAt(s.length - 1) === 0x2e) s = s.slice(0, -1);
-  if (endsInNumber(s)) {
+  if (end === labelStart) return 'the name has an empty label';
+  if (end - labelStart > 63) return `a label is ${end - labelStart} characters long (at most 63)`;
+  if (end > 253) return `the name is ${end} characters long (at most 253)`;
+  const s = end === input.length ? input : input.slice(0, end);
+  const first = s.charCodeAt(labelStart);
+  // Only a last label that starts with a digit can make the name an IPv4 address.
+  if (first >= 0x30 && first <= 0x39 && endsInNumber(s)) {
     const n = parseIPv4Whatwg(s);
     if (n < 0) return 'it ends in a number but is not a valid IPv4 address';
     const ip = ipv4Address(n);
     return { kind: 'ip', name: ip.text, ip };
   }
-  const bad = checkName(s);
-  if (bad !== null) return bad;
-  if (alias && s === 'host.docker.internal') s = 'localhost';
+  if (alias && s === 'host.docker.internal') return { kind: 'name', name: 'localhost' };
   return { kind: 'name', name: s };
+}
+
+function isPunyPrefix(s: string, i: number, end: number): boolean {
+  return (
+    i + 3 < end &&
+    (s.charCodeAt(i + 1) | 0x20) === 0x6e &&
+    s.charCodeAt(i + 2) === 0x2d &&
+    s.charCodeAt(i + 3) === 0x2d
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Cidr } from './cidr.ts';
 import type { CidrList, HostList, ParsedEntry } from './compile.ts';
 import { parseHost } from './host.ts';
 import { HostTable } from './host-table.ts';
+import { parseIPv4Strict } from './ipv4.ts';
 import { compareCidrs, compareHostPatterns } from './order.ts';
 import type { HostPattern } from './pattern.ts';
 import { type CidrAction, PrefixTrie } from './prefix-trie.ts';
@@ -56,6 +57,7 @@ export class CompiledPolicy implements Policy {
   private readonly hosts = new HostTable<HostHit>();
   private readonly bypassHosts = new HostTable<string>();
   private readonly hasBypassHosts: boolean;
+  private readonly hasBypassCidrs: boolean;
   private readonly trie4 = new PrefixTrie();
   private readonly trie6 = new PrefixTrie();
   private readonly cidrRules: CidrRule[] = [];
@@ -119,6 +121,7 @@ export class CompiledPolicy implements Policy {
     for (const e of cidrs.allowCidrs) addCidr(e, 'allow');
     for (const e of cidrs.blockCidrs) addCidr(e, 'block');
     for (const e of cidrs.bypassCidrs) addCidr(e, 'bypass');
+    this.hasBypassCidrs = cidrs.bypassCidrs.length > 0;
 
     const byHost = (a: [HostPattern, HostRule], b: [HostPattern, HostRule]) =>
       compareHostPatterns(a[0], b[0]) || (a[1].action === 'block' ? -1 : 1);
@@ -176,23 +179,14 @@ export class CompiledPolicy implements Policy {
 
     const literal = isIp ? host.ip : null;
     const local = !isIp && host.name === 'localhost';
-    const given = request.addresses;
-    const count =
-      literal !== null ? 1 : local ? LOCALHOST.length : Array.isArray(given) ? given.length : 0;
-    const at = (i: number): IpAddress | null =>
-      literal !== null
-        ? literal
-        : local
-          ? LOCALHOST[i]!
-          : parseAddress((given as readonly unknown[])[i]);
+    const given: unknown = isIp || local ? null : request.addresses;
+    const count = isIp ? 1 : local ? LOCALHOST.length : Array.isArray(given) ? given.length : 0;
 
     if (hit?.explicit) {
       // An allow rule naming this host skips the CIDR stage: dial the first address there is.
       for (let i = 0; i < count; i++) {
-        const ip = at(i);
-        if (ip === null) continue;
-        this.cidrStage(ip);
-        return this.allow(host.name, isIp, port, rule, reason, ip.text);
+        const text = this.address(literal, local, given, i, this.hasBypassCidrs);
+        if (text !== null) return this.allow(host.name, isIp, port, rule, reason, text);
       }
       return this.allow(host.name, isIp, port, rule, reason, undefined);
     }
@@ -200,25 +194,18 @@ export class CompiledPolicy implements Policy {
     let firstDrop = -1;
     let valid = false;
     for (let i = 0; i < count; i++) {
-      const ip = at(i);
-      if (ip === null) continue;
+      const text = this.address(literal, local, given, i, true);
+      if (text === null) continue;
       valid = true;
-      this.cidrStage(ip);
       if (this.verdict === DROPPED) {
         if (firstDrop < 0) firstDrop = this.verdictRule;
         continue;
       }
       if (this.verdict === CARVED) {
-        return this.allow(
-          host.name,
-          isIp,
-          port,
-          this.cidrRules[this.verdictRule]!.pattern,
-          'cidr-rule',
-          ip.text,
-        );
+        const carve = this.cidrRules[this.verdictRule]!.pattern;
+        return this.allow(host.name, isIp, port, carve, 'cidr-rule', text);
       }
-      return this.allow(host.name, isIp, port, rule, reason, ip.text);
+      return this.allow(host.name, isIp, port, rule, reason, text);
     }
     if (!valid) return UNRESOLVED;
     return {
@@ -238,7 +225,7 @@ export class CompiledPolicy implements Policy {
     address: string | undefined,
   ): Decision {
     const bypass =
-      (address !== undefined && this.bypassCidr) ||
+      (address !== undefined && this.hasBypassCidrs && this.bypassCidr) ||
       (this.hasBypassHosts && this.bypassHosts.lookup(name, isIp, port) !== undefined);
     const tunnel = bypass ? 'bypass' : 'mitm';
     return address === undefined
@@ -246,17 +233,46 @@ export class CompiledPolicy implements Policy {
       : { action: 'allow', tunnel, rule, reason, address };
   }
 
-  /** Runs one address through the CIDR rules, IPv4 embedded in IPv6 included; sets `verdict`. */
-  private cidrStage(ip: IpAddress): void {
+  /**
+   * The canonical text of candidate address `i`, or null when it is not an address; with
+   * `stage`, also runs it through the CIDR rules. IPv4 strings take an allocation-free path.
+   */
+  private address(
+    literal: IpAddress | null,
+    local: boolean,
+    given: unknown,
+    i: number,
+    stage: boolean,
+  ): string | null {
+    let ip: IpAddress | null;
+    if (literal !== null) ip = literal;
+    else if (local) ip = LOCALHOST[i]!;
+    else {
+      const a = (given as unknown[])[i];
+      if (typeof a !== 'string') return null;
+      const v4 = parseIPv4Strict(a);
+      if (v4 >= 0) {
+        if (stage) this.cidrStage(v4, null);
+        return a;
+      }
+      ip = parseAddress(a);
+      if (ip === null) return null;
+    }
+    if (stage) this.cidrStage(ip.v4, ip.v6);
+    return ip.text;
+  }
+
+  /** Runs one address through the CIDR rules, an IPv4 embedded in IPv6 included; sets `verdict`. */
+  private cidrStage(v4: number, v6: Uint16Array | null): void {
     this.verdict = PASS;
     this.verdictRule = -1;
     this.bypassCidr = false;
-    if (ip.v4 >= 0) {
-      this.trie4.walk4(ip.v4);
+    if (v4 >= 0) {
+      this.trie4.walk4(v4);
       this.judge(this.trie4);
     }
-    if (ip.v6 !== null) {
-      this.trie6.walk6(ip.v6);
+    if (v6 !== null) {
+      this.trie6.walk6(v6);
       this.judge(this.trie6);
     }
   }

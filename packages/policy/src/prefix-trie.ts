@@ -71,25 +71,30 @@ export class PrefixTrie {
 
   /** Walks an IPv4 address (unsigned 32-bit number). */
   walk4(addr: number): void {
+    const d = this.data;
     this.reset();
     let node = 0;
     this.visit(0, 0);
     for (let i = 0; i < 32; i++) {
-      node = this.data[node * STRIDE + ((addr >>> (31 - i)) & 1)]!;
+      node = d[node * STRIDE + ((addr >>> (31 - i)) & 1)]!;
       if (node < 0) return;
-      this.visit(node, i + 1);
+      const b = node * STRIDE;
+      // -1 (no rule) has every bit set, so the AND is -1 exactly when the node holds no rule.
+      if ((d[b + BLOCK]! & d[b + ALLOW]! & d[b + BYPASS]!) !== -1) this.visit(node, i + 1);
     }
   }
 
   /** Walks an IPv6 address given as 8 16-bit pieces. */
   walk6(pieces: Uint16Array): void {
+    const d = this.data;
     this.reset();
     let node = 0;
     this.visit(0, 0);
     for (let i = 0; i < 128; i++) {
-      node = this.data[node * STRIDE + ((pieces[i >>> 4]! >>> (15 - (i & 15))) & 1)]!;
+      node = d[node * STRIDE + ((pieces[i >>> 4]! >>> (15 - (i & 15))) & 1)]!;
       if (node < 0) return;
-      this.visit(node, i + 1);
+      const b = node * STRIDE;
+      if ((d[b + BLOCK]! & d[b + ALLOW]! & d[b + BYPASS]!) !== -1) this.visit(node, i + 1);
     }
   }
 }
