@@ -1,0 +1,161 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compilePolicy } from '@sbx/policy';
+import { afterEach, describe, expect, it } from 'vitest';
+import { curl, type Running, startProxy, until } from './harness.ts';
+import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
+import { exchange, openTunnel, tlsOver } from './tunnel.ts';
+
+let proxy: Running | undefined;
+let upstream: Upstream | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  await upstream?.close();
+  proxy = upstream = undefined;
+});
+
+/** Sends one request on a kept-alive socket and resolves with the status line of its answer. */
+function ask(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (c: Buffer) => {
+      buf += c.toString('latin1');
+      const head = buf.indexOf('\r\n\r\n');
+      if (head < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, head))?.[1] ?? 0);
+      if (buf.length - head - 4 < length) return;
+      socket.off('data', onData);
+      resolve(buf.split('\r\n')[0]!);
+    };
+    socket.on('data', onData);
+    socket.write(text);
+  });
+}
+
+describe('setPolicy', () => {
+  it('applies to the next request on a kept-alive forward connection', async () => {
+    upstream = await httpUpstream();
+    const target = `http://localhost:${upstream.port}/`;
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const socket = connect({ host: '127.0.0.1', port: proxy.port });
+    const req = `GET ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n`;
+    expect(await ask(socket, req)).toBe('HTTP/1.1 200 OK');
+    proxy.proxy.setPolicy(compilePolicy({ policy: 'deny' }));
+    expect(await ask(socket, req)).toBe('HTTP/1.1 403 Forbidden');
+    socket.destroy();
+  });
+
+  it('applies to the next request inside an open TLS tunnel', async () => {
+    const upstreamCa = await upstreamAuthority();
+    upstream = await httpsUpstream(upstreamCa);
+    proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem },
+    );
+    const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
+    const req = `GET / HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`;
+    expect(await ask(tls, req)).toBe('HTTP/1.1 200 OK');
+    proxy.proxy.setPolicy(compilePolicy({ blockHosts: ['localhost'] }));
+    expect(await ask(tls, req)).toBe('HTTP/1.1 403 Forbidden');
+    tls.destroy();
+    expect(upstream.seen.length).toBe(1);
+  });
+
+  it('cuts an open bypass tunnel the new policy denies', async () => {
+    const echo: Server = createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const port = (echo.address() as { port: number }).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] });
+    const { socket } = await openTunnel(proxy.port, `localhost:${port}`);
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.resume();
+    proxy.proxy.setPolicy(compilePolicy({ allowHosts: [`localhost:${port}`] }));
+    await closed;
+    await new Promise((r) => echo.close(r));
+    await until(() => proxy!.events.length === 1);
+    expect(proxy.events[0]).toMatchObject({ type: 'tunnel', action: 'bypassed' });
+  });
+});
+
+describe('capacity and lifecycle', () => {
+  it('holds 1,000 concurrent bypass tunnels', async () => {
+    const held = new Set<Socket>();
+    const echo: Server = createServer((s) => {
+      held.add(s);
+      s.pipe(s);
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const port = (echo.address() as { port: number }).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] });
+    const tunnels = await Promise.all(
+      Array.from({ length: 1000 }, () => openTunnel(proxy!.port, `localhost:${port}`)),
+    );
+    expect(held.size).toBe(1000);
+    const echoes = await Promise.all(
+      tunnels.map(
+        ({ socket }, i) =>
+          new Promise<string>((resolve) => {
+            socket.once('data', (c: Buffer) => resolve(c.toString()));
+            socket.resume();
+            socket.write(`t${i}`);
+          }),
+      ),
+    );
+    expect(echoes).toEqual(tunnels.map((_, i) => `t${i}`));
+    for (const { socket } of tunnels) socket.destroy();
+    await until(() => proxy!.events.length === 1000, 20_000);
+    for (const s of held) s.destroy();
+    await new Promise((r) => echo.close(r));
+  }, 60_000);
+
+  it('listens on a unix socket', async () => {
+    upstream = await httpUpstream();
+    const dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-sock-'));
+    const path = join(dir, 'proxy.sock');
+    const { createProxy } = await import('../src/index.ts');
+    const p = createProxy({
+      policy: compilePolicy({ allowHosts: [`localhost:${upstream.port}`] }),
+    });
+    expect(await p.listen({ path })).toEqual({ path });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { socketPath: path, path: `http://localhost:${upstream!.port}/`, headers: { host: 'x' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    await p.close();
+    await rm(dir, { recursive: true, force: true });
+    expect(status).toBe(200);
+  });
+
+  it('closes open client connections and tunnels on close()', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
+    const result = exchange(socket, '', 5000);
+    await proxy.close();
+    proxy = undefined;
+    expect((await result).closed).toBe(true);
+  });
+
+  it('reports a refused upstream as 502, also inside a mitm tunnel', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const r = await curl(['-x', proxy.url, `http://localhost:${port}/`]);
+    expect(r.status).toBe(502);
+    const t = await curl(['-x', proxy.url, '--proxytunnel', `http://localhost:${port}/`]);
+    expect(t.status).toBe(502);
+  });
+});
