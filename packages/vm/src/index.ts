@@ -1,1 +1,18 @@
-export {};
+export type { VmErrorCode } from './errors.ts';
+export { VmError } from './errors.ts';
+export { createNamespaceDriver, imageOwnerShift } from './namespace/driver.ts';
+export { CA_BUNDLE, PROXY_URL } from './namespace/env.ts';
+export type {
+  Driver,
+  ExecOptions,
+  ExitStatus,
+  PreflightProblem,
+  PreflightReport,
+  SandboxInfo,
+  SandboxProcess,
+  SandboxSpec,
+  SandboxStatus,
+  StartOptions,
+  TemplateSource,
+  Workspace,
+} from './types.ts';

@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { VmError } from '../errors.ts';
+import type { ExecOptions, ExitStatus, SandboxProcess } from '../types.ts';
+import { type RunningFeatures, sandboxEnv } from './env.ts';
+import { parsePasswd, readInsideRoot } from './passwd.ts';
+import { childrenOf } from './procfs.ts';
+import type { SandboxRecord } from './record.ts';
+
+const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
+
+interface ExecUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** Joins every namespace of the running sandbox (init `initPid`) and runs `options.cmd`. */
+export function execInSandbox(
+  record: SandboxRecord,
+  initPid: number,
+  features: RunningFeatures,
+  options: ExecOptions,
+): SandboxProcess {
+  if (options.cmd.length === 0)
+    throw new VmError('SBX_VM_INVALID', 'exec needs a command: cmd is empty');
+  const user = resolveUser(record, options.user);
+  const asRoot = process.getuid?.() === 0;
+  const args = ['-t', String(initPid), '--user', '--mount', '--net', '--pid', '--ipc', '--uts'];
+  args.push('--cgroup', '-r', '-w');
+  // Our own uid already is the sandbox user inside: keep it (setgroups may be denied).
+  if (!asRoot && (record.ids.writer === 'single' || user.uid === record.ids.uid)) {
+    args.push('--preserve-credentials');
+  } else {
+    args.push('-S', String(user.uid), '-G', String(user.gid));
+  }
+  const workdir = options.workdir ?? record.workspaces[0]?.path ?? user.home;
+  args.push('--');
+  if (workdir && workdir !== '/') args.push('/bin/sh', '-c', CD_THEN_EXEC, 'sbx-exec', workdir);
+  args.push(...options.cmd);
+  const env = { ...sandboxEnv(record, user, features), ...options.env };
+  if (options.tty && !env.TERM) env.TERM = process.env.TERM ?? 'xterm-256color';
+  const stdio = options.detach ? 'ignore' : (options.stdio ?? 'pipe');
+  const child = spawn('nsenter', args, { stdio, env });
+  if (options.detach) child.unref();
+  return wrap(child);
+}
+
+function resolveUser(record: SandboxRecord, spec: string | undefined): ExecUser {
+  if (spec === undefined || spec === record.user.name) return record.user;
+  if (spec === 'root' || spec === '0') return { name: 'root', uid: 0, gid: 0, home: '/root' };
+  const numeric = /^(\d+)(?::(\d+))?$/.exec(spec);
+  if (numeric) {
+    const uid = Number(numeric[1]);
+    const gid = Number(numeric[2] ?? numeric[1]);
+    return { name: String(uid), uid, gid, home: '/' };
+  }
+  const passwd =
+    record.template.type === 'image'
+      ? readInsideRoot(record.template.rootfs, 'etc/passwd')
+      : undefined;
+  const entry = parsePasswd(passwd ?? '').find((e) => e.name === spec);
+  if (!entry) {
+    throw new VmError(
+      'SBX_VM_INVALID',
+      `unknown user "${spec}": use a user of the image's /etc/passwd or uid[:gid]`,
+    );
+  }
+  return entry;
+}
+
+function wrap(child: ChildProcess): SandboxProcess {
+  const exited = new Promise<ExitStatus>((resolve, reject) => {
+    child.once('error', (cause) =>
+      reject(new VmError('SBX_VM_EXEC_FAILED', 'cannot run nsenter', { cause })),
+    );
+    child.once('exit', (code, signal) => {
+      const exitCode = code ?? 128 + (signal ? signalNumber(signal) : 0);
+      resolve({ exitCode, signal });
+    });
+  });
+  return {
+    get pid() {
+      return child.pid ?? -1;
+    },
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    exited,
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      // nsenter does not forward signals: signal the process it started inside.
+      const inner = child.pid ? childrenOf(child.pid)[0] : undefined;
+      try {
+        if (inner) process.kill(inner, signal);
+        else child.kill(signal);
+      } catch {
+        child.kill(signal);
+      }
+    },
+  };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal] ?? 0;
+}
