@@ -30,6 +30,8 @@ export interface CreateRequest {
   workspaces: Workspace[];
   name?: string;
   template?: string;
+  /** Take the template image from the local Docker Engine rather than a registry. */
+  loadLocalTemplate?: boolean;
   /** Return the sandbox of the same agent and main workspace when one exists (`sbx run`). */
   reuse?: boolean;
 }
@@ -116,7 +118,11 @@ export class SandboxManager {
         version: 1,
         name,
         agent: agent.name,
-        template: { ref: request.template ?? agent.defaultTemplate, digest: null },
+        template: {
+          ref: request.template ?? agent.defaultTemplate,
+          digest: null,
+          ...(request.loadLocalTemplate === true ? { local: true } : {}),
+        },
         workspaces,
         created: new Date().toISOString(),
         status: 'stopped',
@@ -148,6 +154,7 @@ export class SandboxManager {
           name,
           dir: files.dir,
           template: meta.template.ref,
+          templateLocal: meta.template.local === true,
           workspaces: meta.workspaces,
           env: placeholderEnv(credentials),
           proxyConfigPath: files.proxyConfig,
@@ -172,7 +179,7 @@ export class SandboxManager {
       this.#running.set(name, running);
       const updated: SandboxMetadata = {
         ...meta,
-        template: { ref: meta.template.ref, digest: running.digest },
+        template: { ...meta.template, digest: running.digest },
         status: 'running',
       };
       await writeMetadata(this.paths, updated);

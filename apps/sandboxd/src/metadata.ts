@@ -15,7 +15,8 @@ export interface SandboxMetadata {
   version: 1;
   name: string;
   agent: string;
-  template: { ref: string; digest: string | null };
+  /** `local`: the image comes from the local Docker Engine (`--load-local-template`). */
+  template: { ref: string; digest: string | null; local?: boolean };
   workspaces: Workspace[];
   created: string;
   status: SandboxStatus;
@@ -44,6 +45,7 @@ export function parseMetadata(text: string, file: string): SandboxMetadata {
     typeof value.agent === 'string' &&
     typeof value.template?.ref === 'string' &&
     (value.template.digest === null || typeof value.template.digest === 'string') &&
+    (value.template.local === undefined || typeof value.template.local === 'boolean') &&
     Array.isArray(value.workspaces) &&
     value.workspaces.every(isWorkspace) &&
     typeof value.created === 'string' &&

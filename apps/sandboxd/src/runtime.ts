@@ -24,6 +24,8 @@ export interface StartSpec {
   name: string;
   dir: string;
   template: string;
+  /** Take the template from the local Docker Engine (`--load-local-template`). */
+  templateLocal: boolean;
   workspaces: Workspace[];
   /** Extra environment inside the sandbox (credential placeholders). */
   env: Record<string, string>;

@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { getAgent, type SandboxdClient, type SandboxView } from '@sbx/sandboxd';
+import { CliError } from '../errors.ts';
+import { collectSecrets } from './env.ts';
+
+/**
+ * Starts a sandbox (a running one just takes the fresh secrets). The credential values come
+ * from this process's environment now, so a changed key needs no daemon restart.
+ */
+export function startSandbox(client: SandboxdClient, sandbox: SandboxView): Promise<SandboxView> {
+  return client.start(sandbox.name, collectSecrets(sandbox.credentialEnv));
+}
+
+/** Fails with what to do when the agent's program is missing from the sandbox. */
+export async function checkAgentBinary(
+  client: SandboxdClient,
+  sandbox: SandboxView,
+): Promise<void> {
+  const binary = getAgent(sandbox.agent).binary;
+  const plan = await client.execPlan(sandbox.name, {
+    cmd: ['sh', '-c', 'command -v "$1"', 'sh', binary],
+  });
+  const found = await new Promise<boolean>((resolve) => {
+    const child = spawn(plan.file, plan.args, { env: plan.env, stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+  if (found) return;
+  throw new CliError(
+    `agent binary "${binary}" not found in sandbox: sandbox "${sandbox.name}" uses template "${sandbox.template.ref}", which does not provide it; ` +
+      `install it inside ('sbx exec -it ${sandbox.name} sh') or create the sandbox from a template that has it ('sbx run ${sandbox.agent} --template IMAGE')`,
+    { code: 'SBX_AGENT_NOT_FOUND' },
+  );
+}
