@@ -5,6 +5,7 @@ import { TemplateError } from '../errors.ts';
 import { parseConfig, parseManifest } from '../image/parse.ts';
 import type { ConfigFile, ImageConfig, Manifest } from '../image/types.ts';
 import { isSha256Digest, parseReference } from '../reference.ts';
+import { type PullOptions, pull } from '../registry/pull.ts';
 import { importArchive } from '../sources/archive.ts';
 import { type DockerOptions, loadFromDocker } from '../sources/docker.ts';
 import type { ImportOptions } from '../sources/images.ts';
@@ -101,7 +102,8 @@ export class Store {
     const digest = sha256(manifestBytes);
     if (!(await this.blobs.has(digest))) await this.blobs.put(manifestBytes, { digest });
     const info = await this.image(digest, references[0] ?? digest, onProgress);
-    for (const r of references) await this.refs.set(r, digest);
+    for (const r of references)
+      await this.refs.set(isSha256Digest(r) ? r : parseReference(r).canonical, digest);
     onProgress?.({ phase: 'done', digest });
     return info;
   }
@@ -185,6 +187,11 @@ export class Store {
       if (st && st.mtimeMs < hourAgo) await removeTree(join(this.tmpDir, name));
     }
     return result;
+  }
+
+  /** Pulls an image from its registry (bearer-token auth, digest-verified, resumable, parallel layers). */
+  pull(reference: string, options?: PullOptions): Promise<ImageInfo> {
+    return pull(this, reference, options);
   }
 
   /** Imports `docker save` tarballs and OCI image layouts (directory or tar, optionally compressed). */
