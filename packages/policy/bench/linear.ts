@@ -2,13 +2,13 @@
 // rule with ipaddr.js doing the address work. The bench measures against it and the
 // differential test (test/differential.test.ts) checks that both decide alike.
 import ipaddr from 'ipaddr.js';
-import type { CheckRequest, Decision, PolicyConfig } from '../dist/index.js';
+import type { CheckRequest, Decision, PolicyConfig } from '../src/index.ts';
 import {
   DEFAULT_BLOCKED_CIDRS,
   safeCanonicalHost,
   validateCidr,
   validateHostPattern,
-} from '../dist/index.js';
+} from '../src/index.ts';
 
 type Addr = ipaddr.IPv4 | ipaddr.IPv6;
 interface HostRule {

@@ -1,5 +1,5 @@
 // A realistic rule mix and request stream for the bench and the differential test.
-import type { CheckRequest, PolicyConfig } from '../dist/index.js';
+import type { CheckRequest, PolicyConfig } from '../src/index.ts';
 
 /** mulberry32: a small seeded PRNG so every run sees the same workload. */
 export function prng(seed: number): () => number {

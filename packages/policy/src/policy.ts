@@ -132,7 +132,7 @@ export class CompiledPolicy implements Policy {
     cidrRules.sort(byCidr);
     const deciding = cidrRules.filter(([, r]) => r.action !== 'bypass').map(([, r]) => r);
     const bypassing = cidrRules.filter(([, r]) => r.action === 'bypass').map(([, r]) => r);
-    this.ordered = Object.freeze([
+    const ordered: PolicyRule[] = [
       ...hostRules.map(([, r]) => r),
       {
         kind: 'default',
@@ -143,7 +143,8 @@ export class CompiledPolicy implements Policy {
       ...deciding,
       ...bypassRules.map(([, r]) => r),
       ...bypassing,
-    ] satisfies PolicyRule[]).map((r) => Object.freeze(r));
+    ];
+    this.ordered = Object.freeze(ordered.map((r) => Object.freeze(r)));
   }
 
   rules(): readonly PolicyRule[] {
