@@ -1,3 +1,4 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { ProxyError } from '../errors.ts';
 import { Lru } from '../lru.ts';
@@ -11,7 +12,7 @@ import {
   subtle,
   x509,
 } from './crypto.ts';
-import { mintLeaf } from './leaf.ts';
+import { type LeafIssuer, mintLeaf } from './leaf.ts';
 
 const YEAR = 365 * 24 * 3_600_000;
 
@@ -27,14 +28,12 @@ export class CertificateAuthority {
   readonly certPem: string;
   readonly keyPem: string;
   readonly #cert: x509.X509Certificate;
-  readonly #key: CryptoKey;
-  #leafKey: Promise<{ publicKey: CryptoKey; pem: string }> | undefined;
+  #issuer: (LeafIssuer & { leafKeyPem: string }) | undefined;
   readonly #contexts: Lru<string, SecureContext>;
   readonly #pending = new Map<string, Promise<SecureContext>>();
 
-  private constructor(cert: x509.X509Certificate, key: CryptoKey, keyPem: string, max: number) {
+  private constructor(cert: x509.X509Certificate, keyPem: string, max: number) {
     this.#cert = cert;
-    this.#key = key;
     this.certPem = cert.toString('pem');
     this.keyPem = keyPem;
     this.#contexts = new Lru(max);
@@ -70,7 +69,7 @@ export class CertificateAuthority {
       ],
     });
     const keyPem = await privateKeyToPem(keys.privateKey);
-    return new CertificateAuthority(cert, keys.privateKey, keyPem, options.maxContexts ?? 1000);
+    return new CertificateAuthority(cert, keyPem, options.maxContexts ?? 1000);
   }
 
   /** @internal */
@@ -88,7 +87,7 @@ export class CertificateAuthority {
       if (!ok) throw new Error('the certificate is not self-signed');
       const probe = await CertificateAuthority.#checkPair(cert, key);
       if (!probe) throw new Error('the key does not belong to the certificate');
-      return new CertificateAuthority(cert, key, keyPem, maxContexts);
+      return new CertificateAuthority(cert, keyPem, maxContexts);
     } catch (error) {
       throw new ProxyError(
         'SBX_PROXY_CA_INVALID',
@@ -118,20 +117,29 @@ export class CertificateAuthority {
   }
 
   async #mint(host: string): Promise<SecureContext> {
-    this.#leafKey ??= generateKeyPair().then(async (pair) => ({
-      publicKey: pair.publicKey,
-      pem: await privateKeyToPem(pair.privateKey),
-    }));
-    const leafKey = await this.#leafKey;
-    const cert = await mintLeaf({
-      host,
-      caCert: this.#cert,
-      caKey: this.#key,
-      leafPublicKey: leafKey.publicKey,
-    });
-    const context = createSecureContext({ key: leafKey.pem, cert, minVersion: 'TLSv1.2' });
+    const issuer = this.#leafIssuer();
+    const cert = mintLeaf(issuer, host);
+    const context = createSecureContext({ key: issuer.leafKeyPem, cert, minVersion: 'TLSv1.2' });
     this.#contexts.set(host, context);
     return context;
+  }
+
+  /** The one leaf key every host shares, and the CA fields every leaf repeats. */
+  #leafIssuer(): LeafIssuer & { leafKeyPem: string } {
+    if (this.#issuer) return this.#issuer;
+    const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyId = this.#cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    this.#issuer = {
+      issuerName: Buffer.from(this.#cert.subjectName.toArrayBuffer()),
+      keyId: keyId
+        ? Buffer.from(keyId, 'hex')
+        : Buffer.from(this.#cert.publicKey.rawData).subarray(0, 20),
+      leafSpki: leaf.publicKey.export({ type: 'spki', format: 'der' }),
+      caKey: createPrivateKey(this.keyPem),
+      caNotAfter: this.#cert.notAfter,
+      leafKeyPem: leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    };
+    return this.#issuer;
   }
 }
 

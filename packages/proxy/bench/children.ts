@@ -1,0 +1,89 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** Forks a .ts child through tsx and waits for its first IPC message (its ports). */
+export function forkChild<T>(
+  file: string,
+  arg: unknown,
+): Promise<{ child: ChildProcess; info: T }> {
+  const child = fork(new URL(file, import.meta.url).pathname, [JSON.stringify(arg)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (info) => resolve({ child, info: info as T }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+/** Total CPU time (user + system, µs) the child has used so far. */
+export function childCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
+      if (!m.cpu) return;
+      child.off('message', onMessage);
+      resolve(m.cpu.user + m.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Starts Debian's mitmdump streaming bodies; returns its port, CA and process (or null if absent). */
+export async function startMitmdump(
+  confdir: string,
+): Promise<{ port: number; ca: string; child: ChildProcess } | null> {
+  const port = await freePort();
+  const child = spawn(
+    'mitmdump',
+    [
+      '-q',
+      '--listen-host',
+      '127.0.0.1',
+      '--listen-port',
+      String(port),
+      '--set',
+      `confdir=${confdir}`,
+      '--set',
+      'stream_large_bodies=1',
+      '--set',
+      'ssl_insecure=true',
+    ],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<null>((resolve) => child.once('error', () => resolve(null)));
+  const ready = (async () => {
+    const caFile = join(confdir, 'mitmproxy-ca-cert.pem');
+    for (let i = 0; i < 200; i++) {
+      if (existsSync(caFile) && (await accepts(port))) {
+        return { port, ca: await readFile(caFile, 'utf8'), child };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill();
+    return null;
+  })();
+  return Promise.race([ready, failed]);
+}

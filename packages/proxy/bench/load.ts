@@ -1,0 +1,45 @@
+import { type Dispatcher, request } from 'undici';
+
+/** `concurrency` loops issuing requests for `ms`; returns how many completed. */
+export async function closedLoop(
+  dispatcher: Dispatcher,
+  url: string,
+  concurrency: number,
+  ms: number,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  let count = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const res = await request(url, { dispatcher, headers });
+        await res.body.dump();
+        count++;
+      }
+    }),
+  );
+  return count;
+}
+
+/** Downloads `url`, discarding the body; returns bytes per second. */
+export async function download(dispatcher: Dispatcher, url: string): Promise<number> {
+  const start = performance.now();
+  const res = await request(url, { dispatcher });
+  let bytes = 0;
+  for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+  return bytes / ((performance.now() - start) / 1000);
+}
+
+/** Time (ms) of one request made with `dispatcher` (the caller makes the connection new). */
+export async function timed(dispatcher: Dispatcher, url: string, reset = false): Promise<number> {
+  const start = performance.now();
+  const res = await request(url, { dispatcher, reset });
+  await res.body.dump();
+  return performance.now() - start;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}

@@ -1,0 +1,277 @@
+// `pnpm bench`: sbx's proxy against direct connections (and mitmdump for (a)), one run,
+// interleaved rounds, loopback only. Prints ratios to direct and the proxy's CPU per request.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, Client, ProxyAgent, request } from 'undici';
+import { createCertificateAuthority } from '../src/index.ts';
+import { childCpu, forkChild, startMitmdump } from './children.ts';
+import { closedLoop, download, median, timed } from './load.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const BULK = Number(process.env.BENCH_BULK_BYTES ?? 1024 ** 3);
+const NEW_HOSTS = 30;
+const names = Array.from({ length: NEW_HOSTS * ROUNDS }, (_, i) => `h${i}.bench.test`);
+
+const upstreamCa = await createCertificateAuthority({ sandbox: 'bench-upstream' });
+const proxyCa = await createCertificateAuthority({ sandbox: 'bench' });
+const children: ChildProcess[] = [];
+const confdir = await mkdtemp(join(tmpdir(), 'sbx-bench-mitm-'));
+try {
+  const upstream = await forkChild<{ https: number; http: number }>('./upstream.child.ts', {
+    certPem: upstreamCa.certPem,
+    keyPem: upstreamCa.keyPem,
+    names,
+  });
+  children.push(upstream.child);
+  const sbx = await forkChild<{ port: number }>('./proxy.child.ts', {
+    upstreamCa: upstreamCa.certPem,
+    caCert: proxyCa.certPem,
+    caKey: proxyCa.keyPem,
+  });
+  children.push(sbx.child);
+  const mitm = await startMitmdump(confdir);
+  if (mitm) children.push(mitm.child);
+  else console.log('mitmdump not found: its column stays empty');
+
+  const { https, http } = upstream.info;
+  const sbxUrl = `http://127.0.0.1:${sbx.info.port}`;
+  const direct = new Agent({ connect: { ca: upstreamCa.certPem, servername: 'localhost' } });
+  const viaSbx = new ProxyAgent({ uri: sbxUrl, requestTls: { ca: proxyCa.certPem } });
+  const viaMitm = mitm
+    ? new ProxyAgent({ uri: `http://127.0.0.1:${mitm.port}`, requestTls: { ca: mitm.ca } })
+    : undefined;
+  const forward = new ProxyAgent({ uri: sbxUrl, proxyTunnel: false });
+  const directUrl = `https://127.0.0.1:${https}/`;
+  const proxiedUrl = `https://localhost:${https}/`;
+  const ms = SECONDS * 1000;
+
+  let cpuRequests = 0;
+  let cpuTime = 0;
+  const sbxRun = async <T>(run: () => Promise<T>, count: (result: T) => number) => {
+    const before = await childCpu(sbx.child);
+    const result = await run();
+    cpuTime += (await childCpu(sbx.child)) - before;
+    cpuRequests += count(result);
+    return result;
+  };
+  const rows: string[][] = [];
+  const cpu = () => {
+    const value = cpuRequests ? `${Math.round(cpuTime / cpuRequests)} µs` : '';
+    cpuRequests = cpuTime = 0;
+    return value;
+  };
+
+  // Warm every path once (pools, leaf for localhost, mitmdump's certificate).
+  await closedLoop(direct, directUrl, 4, 200);
+  await closedLoop(viaSbx, proxiedUrl, 4, 200);
+  if (viaMitm) await closedLoop(viaMitm, proxiedUrl, 4, 200);
+  await closedLoop(forward, `http://localhost:${http}/`, 4, 200);
+
+  // (a) HTTPS keep-alive small requests through TLS interception.
+  for (const concurrency of [1, 32]) {
+    const total = { direct: 0, sbx: 0, mitm: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      total.direct += await closedLoop(direct, directUrl, concurrency, ms);
+      total.sbx += await sbxRun(
+        () => closedLoop(viaSbx, proxiedUrl, concurrency, ms),
+        (n) => n,
+      );
+      if (viaMitm) total.mitm += await closedLoop(viaMitm, proxiedUrl, concurrency, ms);
+    }
+    const rps = (n: number) => n / (SECONDS * ROUNDS);
+    rows.push([
+      `(a) HTTPS keep-alive, ${concurrency} concurrent`,
+      `${rps(total.direct).toFixed(0)} req/s`,
+      `${rps(total.sbx).toFixed(0)} req/s`,
+      `${(total.sbx / total.direct).toFixed(2)}x`,
+      viaMitm ? `${(total.mitm / total.direct).toFixed(2)}x` : '',
+      concurrency === 1 ? '>= 0.50x' : '>= 0.40x',
+      cpu(),
+    ]);
+  }
+
+  // (b) plain-HTTP forwarding, 32 concurrent.
+  {
+    let d = 0;
+    let s = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      d += await closedLoop(direct, `http://127.0.0.1:${http}/`, 32, ms);
+      s += await sbxRun(
+        () => closedLoop(forward, `http://localhost:${http}/`, 32, ms),
+        (n) => n,
+      );
+    }
+    const rps = (n: number) => n / (SECONDS * ROUNDS);
+    rows.push([
+      '(b) plain HTTP forward, 32 concurrent',
+      `${rps(d).toFixed(0)} req/s`,
+      `${rps(s).toFixed(0)} req/s`,
+      `${(s / d).toFixed(2)}x`,
+      '',
+      '>= 0.40x',
+      cpu(),
+    ]);
+  }
+
+  // (c) bulk download through a bypass tunnel.
+  {
+    const tunnel = new ProxyAgent({ uri: sbxUrl });
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      d.push(await download(direct, `http://127.0.0.1:${http}/bulk?n=${BULK}`));
+      s.push(
+        await sbxRun(
+          () => download(tunnel, `http://bypass.bench.test:${http}/bulk?n=${BULK}`),
+          () => 1,
+        ),
+      );
+    }
+    await tunnel.close();
+    const mbs = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length / 1e6;
+    rows.push([
+      `(c) bulk ${(BULK / 1024 ** 3).toFixed(2)} GiB, bypass tunnel`,
+      `${mbs(d).toFixed(0)} MB/s`,
+      `${mbs(s).toFixed(0)} MB/s`,
+      `${(mbs(s) / mbs(d)).toFixed(2)}x`,
+      '',
+      '>= 0.90x',
+      `${(cpuTime / 1000 / cpuRequests).toFixed(0)} ms/GiB`,
+    ]);
+    cpuRequests = cpuTime = 0;
+  }
+
+  // (d) server-sent events: 50 events 20 ms apart, stamped by a server in this process.
+  {
+    const sse = createServer(
+      { SNICallback: (n, cb) => void upstreamCa.secureContext(n).then((c) => cb(null, c)) },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let i = 0;
+        const timer = setInterval(() => {
+          res.write(`data: ${performance.now()}\n\n`);
+          if (++i === 50) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 20);
+      },
+    );
+    await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
+    const port = (sse.address() as AddressInfo).port;
+    const delays = async (dispatcher: Agent | ProxyAgent, url: string) => {
+      const res = await request(url, { dispatcher });
+      const out: number[] = [];
+      let buf = '';
+      for await (const chunk of res.body) {
+        const now = performance.now();
+        buf += chunk.toString();
+        let end = buf.indexOf('\n\n');
+        while (end >= 0) {
+          out.push(now - Number(buf.slice(6, end)));
+          buf = buf.slice(end + 2);
+          end = buf.indexOf('\n\n');
+        }
+      }
+      return out;
+    };
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      d.push(...(await delays(direct, `https://127.0.0.1:${port}/`)));
+      s.push(
+        ...(await sbxRun(
+          () => delays(viaSbx, `https://localhost:${port}/`),
+          () => 1,
+        )),
+      );
+    }
+    await new Promise((r) => sse.close(r));
+    rows.push([
+      '(d) SSE 50 events / 20 ms, p50 (max) delay',
+      `${median(d).toFixed(3)} ms (${Math.max(...d).toFixed(1)})`,
+      `${median(s).toFixed(3)} ms (${Math.max(...s).toFixed(1)})`,
+      `+${(median(s) - median(d)).toFixed(3)} ms`,
+      '',
+      '< +0.2 ms, max < 20 ms',
+      '',
+    ]);
+    cpuRequests = cpuTime = 0;
+  }
+
+  // (e) a new client connection per request through TLS interception, and the first
+  // request to a new host (leaf minted, new upstream pool).
+  {
+    const d: number[] = [];
+    const s: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < 50; i++) {
+        d.push(await timed(direct, directUrl, true));
+        s.push(
+          await sbxRun(
+            () => timed(viaSbx, proxiedUrl, true),
+            () => 1,
+          ),
+        );
+      }
+    }
+    rows.push([
+      '(e) new connection per request',
+      `${median(d).toFixed(2)} ms`,
+      `${median(s).toFixed(2)} ms`,
+      `+${(median(s) - median(d)).toFixed(2)} ms`,
+      '',
+      '< +5 ms',
+      cpu(),
+    ]);
+    const fd: number[] = [];
+    const fs: number[] = [];
+    for (const name of names) {
+      const client = new Client(`https://127.0.0.1:${https}`, {
+        connect: { ca: upstreamCa.certPem, servername: name },
+      });
+      fd.push(await timed(client, `https://127.0.0.1:${https}/`));
+      await client.close();
+      fs.push(
+        await sbxRun(
+          () => timed(viaSbx, `https://${name}:${https}/`),
+          () => 1,
+        ),
+      );
+    }
+    rows.push([
+      '(e) first request to a new host',
+      `${median(fd).toFixed(2)} ms`,
+      `${median(fs).toFixed(2)} ms`,
+      `+${(median(fs) - median(fd)).toFixed(2)} ms`,
+      '',
+      '< +10 ms',
+      cpu(),
+    ]);
+  }
+
+  await Promise.all([direct.close(), viaSbx.close(), forward.close(), viaMitm?.close()]);
+  printTable(
+    ['scenario', 'direct', 'sbx', 'sbx vs direct', 'mitmdump vs direct', 'target', 'sbx CPU/req'],
+    rows,
+  );
+  console.log(
+    `\n${ROUNDS} interleaved rounds of ${SECONDS} s; loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
+  );
+} finally {
+  for (const child of children) child.kill();
+  await rm(confdir, { recursive: true, force: true });
+}
+
+function printTable(head: string[], body: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of body) console.log(line(row));
+}
