@@ -20,5 +20,6 @@ const proxy = createProxy({
 const address = (await proxy.listen(0, '127.0.0.1')) as { port: number };
 process.on('message', (m: string) => {
   if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  if (m === 'exit') process.exit(0);
 });
 process.send!({ port: address.port });
