@@ -9,6 +9,7 @@ import { resetCommand } from './reset.ts';
 import { rmCommand } from './rm.ts';
 import { runCommand } from './run.ts';
 import { stopCommand } from './stop.ts';
+import { templateCommand } from './template.ts';
 import { versionCommand } from './version.ts';
 
 /**
@@ -26,6 +27,7 @@ export const commands: CommandModule<any, any>[] = [
   rmCommand,
   resetCommand,
   networkCommand,
+  templateCommand,
   daemonCommand,
   versionCommand,
 ];

@@ -12,6 +12,7 @@ export function sniffCompression(head: Buffer): Compression {
 }
 
 const CHUNK = 256 * 1024;
+const AHEAD = 16 << 20;
 
 type ZstdFactory = (options: { chunkSize: number }) => Transform;
 const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
@@ -21,7 +22,8 @@ const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).c
  * (Node >= 22.15) and otherwise fzstd, a pure-JS decoder: no native build, no system tool.
  */
 export function decompressor(kind: Compression): Transform | undefined {
-  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: CHUNK });
+  // A deep readable buffer lets gunzip run ahead on the thread pool while the entries are written.
+  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: CHUNK, readableHighWaterMark: AHEAD } as zlib.ZlibOptions);
   if (kind === 'zstd') return nativeZstd ? nativeZstd({ chunkSize: CHUNK }) : fzstdTransform();
   return undefined;
 }
