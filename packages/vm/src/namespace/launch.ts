@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { VmError } from '../errors.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { type IdPlan, mapArgs, mapText } from './idmap.ts';
-import { childrenOf, mountPoints, processStartTime } from './procfs.ts';
+import { childrenOf, mounts, processStartTime } from './procfs.ts';
 import type { SandboxRecord } from './record.ts';
 import { SETUP_SCRIPT } from './setup-script.ts';
 
@@ -238,18 +238,18 @@ async function waitForInit(stagePid: number): Promise<number> {
     const setup = childrenOf(stagePid)[0];
     const init = setup && comm(setup) === 'bwrap' ? childrenOf(setup)[0] : undefined;
     if (init && comm(init) === 'bwrap') {
-      const points = mountPoints(init);
-      if (points?.includes('/proc') && !points.some(isSetupMount)) return init;
+      const seen = mounts(init);
+      if (seen && isFinalRoot(seen)) return init;
     }
     await sleep(2);
   }
   throw new VmError('SBX_VM_START_FAILED', 'sandbox init did not come up within 30 s');
 }
 
-function isSetupMount(point: string): boolean {
-  return (
-    point.startsWith('/tmp/sbx') || point.startsWith('/oldroot') || point.startsWith('/newroot')
-  );
+/** The setup stage's `/` is bwrap's tmpfs; the sandbox's is the overlay, with bwrap's scaffolding gone. */
+function isFinalRoot(seen: Array<[string, string]>): boolean {
+  const root = seen.find(([point]) => point === '/');
+  return root?.[1] === 'overlay' && !seen.some(([p]) => p === '/oldroot' || p === '/newroot');
 }
 
 function comm(pid: number): string | undefined {

@@ -29,13 +29,17 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
-/** The mount points a process sees, or undefined when it cannot be read. */
-export function mountPoints(pid: number): string[] | undefined {
+/** The mounts a process sees as [mount point, filesystem type], or undefined if unreadable. */
+export function mounts(pid: number): Array<[point: string, fstype: string]> | undefined {
   try {
     return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => line.split(' ')[4] ?? '');
+      .map((line) => {
+        const fields = line.split(' ');
+        const dash = fields.indexOf('-');
+        return [fields[4] ?? '', fields[dash + 1] ?? ''];
+      });
   } catch {
     return undefined;
   }

@@ -1,0 +1,272 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PEM, type ScenarioName, scenarios } from './scenarios.ts';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+const hasBwrap = (() => {
+  try {
+    execFileSync('bwrap', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const isRoot = process.getuid?.() === 0;
+const TEST_USER = 'sbxtest';
+
+if (!hasBwrap) console.warn('skipping @sbx/vm sandbox tests: bubblewrap (bwrap) is not installed');
+if (!isRoot) console.warn('skipping the as-root variants of @sbx/vm tests: not running as root');
+
+/** As root, tests run twice: as root in-process and as an ordinary user in a runner process. */
+const variants = [
+  { as: 'root', skip: !hasBwrap || !isRoot },
+  { as: 'an ordinary user', skip: !hasBwrap },
+] as const;
+
+function runScenario(
+  as: (typeof variants)[number]['as'],
+  name: ScenarioName,
+  arg?: string,
+): Promise<unknown> {
+  if (as === 'root' || !isRoot) return scenarios[name]();
+  return runner([name, ...(arg ? [arg] : [])]).result;
+}
+
+/** The scenario runner as the test user; `result` is its parsed JSON output. */
+function runner(args: string[]) {
+  const child = spawn(
+    'runuser',
+    ['-u', TEST_USER, '--', process.execPath, '--import', 'tsx', 'test/runner.ts', ...args],
+    {
+      cwd: pkg,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const result = new Promise<unknown>((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout));
+      else reject(new Error(`runner ${args[0]} exited ${code}: ${stderr}`));
+    });
+  });
+  return { child, result, stdout: () => stdout };
+}
+
+beforeAll(() => {
+  if (!isRoot || !hasBwrap) return;
+  try {
+    execFileSync('id', [TEST_USER], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--create-home', TEST_USER]);
+  }
+  const subuid = execFileSync('cat', ['/etc/subuid']).toString();
+  if (!subuid.split('\n').some((l) => l.startsWith(`${TEST_USER}:`))) {
+    execFileSync('usermod', [
+      '--add-subuids',
+      '300000-365535',
+      '--add-subgids',
+      '300000-365535',
+      TEST_USER,
+    ]);
+  }
+});
+
+describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
+  it.skipIf(skip)('finds nothing missing on this machine', async () => {
+    expect(await runScenario(as, 'preflight')).toEqual({ ok: true, problems: [] });
+  });
+
+  it.skipIf(skip)('returns output and exit codes; args reach the program verbatim', async () => {
+    expect(await runScenario(as, 'output')).toEqual({
+      status: 'running',
+      result: { stdout: 'out\n', stderr: 'err\n', exitCode: 3 },
+      identity: {
+        stdout: expect.stringMatching(/^agent\n1000\n\/.+\/ws-out\nout\n$/),
+        stderr: '',
+        exitCode: 0,
+      },
+      root: { stdout: 'root\nroot\n', stderr: '', exitCode: 0 },
+      args: { stdout: '--dash $HOME a b\n', stderr: '', exitCode: 0 },
+    });
+  });
+
+  it.skipIf(skip)(
+    'shows workspace edits on the host at once; :ro workspaces stay read-only',
+    async () => {
+      expect(await runScenario(as, 'workspace')).toEqual({
+        write: 0,
+        onHost: 'edited\n',
+        roFailed: true,
+        roKept: 'original\n',
+      });
+    },
+  );
+
+  it.skipIf(skip)(
+    'host template: no host temp file, home, socket or shadow file is visible',
+    async () => {
+      expect(await runScenario(as, 'hidden')).toEqual({
+        tmpFile: 'hidden\n',
+        homeFile: 'hidden\n',
+        sandboxDir: 'hidden\n',
+        // only the path down to the workspace, which lives under the host's /tmp here
+        tmpListing: '/run:\n\n/tmp:\n<workspace parent>\n\n/var/tmp:\n',
+        shadow: true,
+        hostUsr: 'yes\n',
+        dockerSocket: 'hidden\n',
+      });
+    },
+  );
+
+  it.skipIf(skip)(
+    'keeps an install outside the workspace across stop/start, in that sandbox only',
+    async () => {
+      expect(await runScenario(as, 'persistence')).toEqual({
+        install: 0,
+        stopped: 'stopped',
+        afterRestart: 'tool works\n',
+        inOther: 1,
+        otherWorkspace: 'hidden\n',
+        otherProcesses: '0\n',
+      });
+    },
+  );
+
+  it.skipIf(skip)('fails direct TCP, UDP and DNS: only loopback exists', async () => {
+    expect(await runScenario(as, 'network')).toEqual({
+      tcp: false,
+      outside: true,
+      udpDatagrams: 0,
+      udpExit: expect.any(Number),
+      dns: true,
+      interfaces: ['lo'],
+    });
+  });
+
+  it.skipIf(skip)(
+    'bridges host.docker.internal:3128 to the proxy socket, with proxy and CA env',
+    async () => {
+      const result = (await runScenario(as, 'bridge')) as Record<string, unknown>;
+      expect(result).toEqual({
+        direct: 'via proxy socket\n',
+        proxied: 'via proxy socket\n',
+        // busybox wget honours http_proxy for every host not in NO_PROXY
+        seen: ['GET http://host.docker.internal:3128/hello', 'GET http://example.com/page'],
+        env: [
+          'CURL_CA_BUNDLE=/etc/sbx/ca-bundle.pem',
+          'GIT_SSL_CAINFO=/etc/sbx/ca-bundle.pem',
+          'HTTPS_PROXY=http://host.docker.internal:3128',
+          'HTTP_PROXY=http://host.docker.internal:3128',
+          'NODE_EXTRA_CA_CERTS=/etc/sbx/ca-bundle.pem',
+          'NO_PROXY=localhost,127.0.0.1,::1',
+          'REQUESTS_CA_BUNDLE=/etc/sbx/ca-bundle.pem',
+          'SSL_CERT_FILE=/etc/sbx/ca-bundle.pem',
+          'http_proxy=http://host.docker.internal:3128',
+          'https_proxy=http://host.docker.internal:3128',
+          'no_proxy=localhost,127.0.0.1,::1',
+          '',
+        ].join('\n'),
+        bundle: `${PEM}---\n${PEM}`,
+      });
+    },
+  );
+
+  it.skipIf(skip)(
+    'lets one exec reach a listener another exec opened on the sandbox loopback',
+    async () => {
+      expect(await runScenario(as, 'loopback')).toEqual({
+        stdout: 'shared loopback\n',
+        stderr: '',
+        exitCode: 0,
+      });
+    },
+  );
+
+  it.skipIf(skip)(
+    'SIGKILL of the controlling process leaves no process; the next start keeps the files',
+    async () => {
+      const hold = as === 'root' || !isRoot ? selfRunner(['hold']) : runner(['hold']);
+      const line = await firstLine(hold.stdout);
+      const held = JSON.parse(line) as { runner: number; pidns: string; pids: number[] };
+      process.kill(held.runner, 'SIGKILL');
+      await hold.result.catch(() => {});
+      const alive = async () => {
+        for (let i = 0; i < 500; i++) {
+          if (inNamespace(held.pidns).length === 0 && held.pids.every((p) => !exists(p))) return [];
+          await sleep(10);
+        }
+        return [...inNamespace(held.pidns), ...held.pids.filter(exists)];
+      };
+      expect(await alive()).toEqual([]);
+      const resume =
+        as === 'root' || !isRoot ? selfRunner(['resume', line]) : runner(['resume', line]);
+      expect(await resume.result).toEqual({ before: 'stopped', kept: 'kept\n' });
+    },
+  );
+});
+
+/** The runner as this process's own user, for the SIGKILL test (it needs its own process). */
+function selfRunner(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/runner.ts', ...args], {
+    cwd: pkg,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const result = new Promise<unknown>((resolve, reject) => {
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`runner: ${stderr}`)),
+    );
+  });
+  return { child, result, stdout: () => stdout };
+}
+
+async function firstLine(read: () => string): Promise<string> {
+  for (let i = 0; i < 3000; i++) {
+    const text = read();
+    if (text.includes('\n')) return text.slice(0, text.indexOf('\n'));
+    await sleep(10);
+  }
+  throw new Error('runner printed nothing');
+}
+
+/** A live process (a zombie has released everything; who reaps it is not ours to decide). */
+function exists(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Host pids of every process still in the sandbox's pid namespace. */
+function inNamespace(pidns: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === pidns && exists(Number(entry)))
+        found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+}
