@@ -1,6 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -18,7 +26,13 @@ function aptMirror(): { uri: string; suite: string } | undefined {
       for (const stanza of text.split(/\n\s*\n/)) {
         const uri = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
         const suite = /^Suites:\s*(\S+)/m.exec(stanza)?.[1];
-        if (uri && suite && !/security|updates|backports/.test(suite) && /^deb$/m.test(/^Types:\s*(.*)$/m.exec(stanza)?.[1] ?? '')) return { uri, suite };
+        if (
+          uri &&
+          suite &&
+          !/security|updates|backports/.test(suite) &&
+          /^deb$/m.test(/^Types:\s*(.*)$/m.exec(stanza)?.[1] ?? '')
+        )
+          return { uri, suite };
       }
     } else if (f.endsWith('.list')) {
       const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s+main/m.exec(text);
@@ -46,13 +60,22 @@ export function benchImage(): BenchImage {
   const rootfs = join(cacheDir, 'rootfs');
   if (!existsSync(debian)) {
     const mirror = aptMirror();
-    const canBootstrap = process.geteuid?.() === 0 && mirror && spawnSync('debootstrap', ['--version']).status === 0;
+    const canBootstrap =
+      process.geteuid?.() === 0 && mirror && spawnSync('debootstrap', ['--version']).status === 0;
     if (canBootstrap && !existsSync(`${rootfs}.complete`)) {
       rmSync(rootfs, { recursive: true, force: true });
-      console.log(`building the bench image: debootstrap --variant=minbase ${mirror.suite} (about 2 minutes, cached)`);
-      execFileSync('debootstrap', ['--variant=minbase', '--include=python3,git,curl', mirror.suite, rootfs, mirror.uri], { stdio: 'ignore' });
+      console.log(
+        `building the bench image: debootstrap --variant=minbase ${mirror.suite} (about 2 minutes, cached)`,
+      );
+      execFileSync(
+        'debootstrap',
+        ['--variant=minbase', '--include=python3,git,curl', mirror.suite, rootfs, mirror.uri],
+        { stdio: 'ignore' },
+      );
       for (const d of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
-        for (const f of readdirSync(join(rootfs, d))) if (f.endsWith('.deb') || d.endsWith('lists')) rmSync(join(rootfs, d, f), { recursive: true, force: true });
+        for (const f of readdirSync(join(rootfs, d)))
+          if (f.endsWith('.deb') || d.endsWith('lists'))
+            rmSync(join(rootfs, d, f), { recursive: true, force: true });
       }
       writeFileSync(`${rootfs}.complete`, '');
     }
@@ -62,12 +85,19 @@ export function benchImage(): BenchImage {
       renameSync(`${debian}.tmp`, debian);
     }
   }
-  if (existsSync(debian)) return { label: 'Debian bookworm minbase + python3, git, curl (debootstrap)', layer: debian, ...count(debian) };
+  if (existsSync(debian))
+    return {
+      label: 'Debian bookworm minbase + python3, git, curl (debootstrap)',
+      layer: debian,
+      ...count(debian),
+    };
   return generated();
 }
 
 function count(layer: string): { files: number; bytes: number } {
-  const list = execFileSync('tar', ['-tvzf', layer], { maxBuffer: 1 << 28, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const list = execFileSync('tar', ['-tvzf', layer], { maxBuffer: 1 << 28, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
   let bytes = 0;
   for (const l of list) bytes += Number(l.split(/\s+/)[2] ?? 0);
   return { files: list.length, bytes };
@@ -85,12 +115,19 @@ function generated(): BenchImage {
       mkdirSync(dir, { recursive: true });
       const size = i % 100 === 0 ? 1_500_000 : 10_000;
       const buf = Buffer.alloc(size);
-      for (let j = 0; j < size; j += 4) buf.writeUInt32LE((seed = (seed * 1103515245 + 12345) >>> 0) & (i % 2 ? 0xffffffff : 0x0f0f0f0f), j);
+      for (let j = 0; j < size; j += 4) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        buf.writeUInt32LE(seed & (i % 2 ? 0xffffffff : 0x0f0f0f0f), j);
+      }
       writeFileSync(join(dir, `f${i}`), buf);
     }
     execFileSync('tar', ['-C', root, '--numeric-owner', '-czf', layer, '.']);
   }
-  return { label: 'GENERATED fallback image (debootstrap unavailable): 12k synthetic files', layer, ...count(layer) };
+  return {
+    label: 'GENERATED fallback image (debootstrap unavailable): 12k synthetic files',
+    layer,
+    ...count(layer),
+  };
 }
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -99,20 +136,48 @@ const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex'
 export function writeLayout(dir: string, layer: string, tag: string): void {
   const blob = readFileSync(layer);
   const diffId = sha(gunzipSync(blob));
-  const config = Buffer.from(JSON.stringify({ architecture: process.arch === 'x64' ? 'amd64' : process.arch, os: 'linux', config: { Env: ['PATH=/usr/bin:/bin'] }, rootfs: { type: 'layers', diff_ids: [diffId] } }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+      os: 'linux',
+      config: { Env: ['PATH=/usr/bin:/bin'] },
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+    }),
+  );
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(blob), size: blob.length }],
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha(config),
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: sha(blob),
+          size: blob.length,
+        },
+      ],
     }),
   );
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  for (const b of [blob, config, manifest]) writeFileSync(join(dir, 'blobs', 'sha256', sha(b).slice(7)), b);
+  for (const b of [blob, config, manifest])
+    writeFileSync(join(dir, 'blobs', 'sha256', sha(b).slice(7)), b);
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   writeFileSync(
     join(dir, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: sha(manifest),
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
   );
 }

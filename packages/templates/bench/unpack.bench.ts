@@ -11,7 +11,9 @@ const image = benchImage();
 const work = mkdtempSync(join(cacheDir, 'run-'));
 const layout = join(work, 'layout');
 writeLayout(layout, image.layer, 'bench');
-console.log(`image: ${image.label}\n  ${image.files} entries, ${(image.bytes / 1e6).toFixed(0)} MB unpacked, layer ${image.layer}`);
+console.log(
+  `image: ${image.label}\n  ${image.files} entries, ${(image.bytes / 1e6).toFixed(0)} MB unpacked, layer ${image.layer}`,
+);
 
 const time = (fn: () => void) => {
   const t = process.hrtime.bigint();
@@ -25,7 +27,12 @@ const timeAsync = async (fn: () => Promise<unknown>) => {
 };
 const sync = () => spawnSync('sync');
 
-const results: Record<string, number[]> = { 'tar -xzf': [], 'sbx import+unpack': [], 'umoci unpack --rootless': [], 'sbx second sandbox (resolve)': [] };
+const results: Record<string, number[]> = {
+  'tar -xzf': [],
+  'sbx import+unpack': [],
+  'umoci unpack --rootless': [],
+  'sbx second sandbox (resolve)': [],
+};
 const hasUmoci = spawnSync('umoci', ['--version']).status === 0;
 for (let i = 0; i < runs; i++) {
   const out = join(work, `tar-${i}`);
@@ -37,14 +44,24 @@ for (let i = 0; i < runs; i++) {
   const root = join(work, `store-${i}`);
   sync();
   const store = openStore({ root });
-  results['sbx import+unpack']!.push(await timeAsync(() => store.importArchive(layout, { tag: 'bench' })));
-  results['sbx second sandbox (resolve)']!.push(await timeAsync(() => openStore({ root }).resolve('bench')));
+  results['sbx import+unpack']!.push(
+    await timeAsync(() => store.importArchive(layout, { tag: 'bench' })),
+  );
+  results['sbx second sandbox (resolve)']!.push(
+    await timeAsync(() => openStore({ root }).resolve('bench')),
+  );
   rmSync(root, { recursive: true, force: true });
 
   if (hasUmoci) {
     const bundle = join(work, `umoci-${i}`);
     sync();
-    results['umoci unpack --rootless']!.push(time(() => execFileSync('umoci', ['unpack', '--rootless', '--image', `${layout}:bench`, bundle], { stdio: 'ignore' })));
+    results['umoci unpack --rootless']!.push(
+      time(() =>
+        execFileSync('umoci', ['unpack', '--rootless', '--image', `${layout}:bench`, bundle], {
+          stdio: 'ignore',
+        }),
+      ),
+    );
     rmSync(bundle, { recursive: true, force: true });
   }
 }
@@ -62,4 +79,6 @@ for (const [name, xs] of Object.entries(results)) {
   const t = b < 1 ? `${(b * 1000).toFixed(1)} ms` : `${b.toFixed(2)} s`;
   console.log(`  ${name.padEnd(30)} ${t.padStart(10)}   ${(b / base).toFixed(2)}x tar -xzf`);
 }
-console.log('\nsbx import+unpack includes copying the layer into the store with sha256 verification and the diff_id check.');
+console.log(
+  '\nsbx import+unpack includes copying the layer into the store with sha256 verification and the diff_id check.',
+);

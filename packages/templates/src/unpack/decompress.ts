@@ -23,7 +23,11 @@ const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).c
  */
 export function decompressor(kind: Compression): Transform | undefined {
   // A deep readable buffer lets gunzip run ahead on the thread pool while the entries are written.
-  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: CHUNK, readableHighWaterMark: AHEAD } as zlib.ZlibOptions);
+  if (kind === 'gzip')
+    return zlib.createGunzip({
+      chunkSize: CHUNK,
+      readableHighWaterMark: AHEAD,
+    } as zlib.ZlibOptions);
   if (kind === 'zstd') return nativeZstd ? nativeZstd({ chunkSize: CHUNK }) : fzstdTransform();
   return undefined;
 }
