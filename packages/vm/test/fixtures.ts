@@ -9,7 +9,17 @@ import { imageOwnerShift } from '../src/index.ts';
  */
 export function busyboxRootfs(dir: string): string {
   const root = join(dir, 'rootfs');
-  for (const sub of ['bin', 'etc', 'home/agent', 'root', 'tmp', 'usr/local/bin', 'var/www']) {
+  for (const sub of [
+    'bin',
+    'dev',
+    'etc',
+    'home/agent',
+    'proc',
+    'root',
+    'tmp',
+    'usr/local/bin',
+    'var/www',
+  ]) {
     mkdirSync(join(root, sub), { recursive: true });
   }
   copyFileSync('/usr/bin/busybox', join(root, 'bin/busybox'));

@@ -97,6 +97,14 @@ export const scenarios = {
         result: await run(lab.driver, sb.dir, sh('echo out; echo err >&2; exit 3')),
         identity: await run(lab.driver, sb.dir, sh('id -un; id -u; pwd; hostname')),
         root: await run(lab.driver, sb.dir, sh('id -un; whoami', { user: 'root', workdir: '/' })),
+        tty: await run(lab.driver, sb.dir, sh('test -t 0 && test -t 1 && echo tty', { tty: true })),
+        noTty: await run(lab.driver, sb.dir, sh('test -t 1 && echo tty || echo none')),
+        killed: await (async () => {
+          const proc = await lab.driver.exec(sb.dir, { cmd: ['sleep', '100'] });
+          await new Promise((r) => setTimeout(r, 100));
+          proc.kill('SIGTERM');
+          return proc.exited;
+        })(),
         args: await run(lab.driver, sb.dir, {
           cmd: ['echo', '--dash', '$HOME', 'a b'],
           env: { X: '1' },

@@ -99,6 +99,9 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       },
       root: { stdout: 'root\nroot\n', stderr: '', exitCode: 0 },
       args: { stdout: '--dash $HOME a b\n', stderr: '', exitCode: 0 },
+      tty: { stdout: 'tty\r\n', stderr: '', exitCode: 0 },
+      noTty: { stdout: 'none\n', stderr: '', exitCode: 0 },
+      killed: { exitCode: 143, signal: 'SIGTERM' },
     });
   });
 

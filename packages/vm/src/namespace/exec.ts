@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { VmError } from '../errors.ts';
 import type { ExecOptions, ExitStatus, SandboxProcess } from '../types.ts';
 import { type RunningFeatures, sandboxEnv } from './env.ts';
 import { parsePasswd, readInsideRoot } from './passwd.ts';
+import { which } from './preflight.ts';
 import { childrenOf } from './procfs.ts';
 import type { SandboxRecord } from './record.ts';
 
@@ -42,9 +44,38 @@ export function execInSandbox(
   const env = { ...sandboxEnv(record, user, features), ...options.env };
   if (options.tty && !env.TERM) env.TERM = process.env.TERM ?? 'xterm-256color';
   const stdio = options.detach ? 'ignore' : (options.stdio ?? 'pipe');
-  const child = spawn('nsenter', args, { stdio, env });
+  const child = spawn(...hostCommand(args, Boolean(options.tty && !options.detach)), {
+    stdio,
+    env,
+  });
   if (options.detach) child.unref();
   return wrap(child);
+}
+
+/**
+ * A sandbox process must never get the caller's terminal as its controlling tty (TIOCSTI
+ * would type commands into the user's shell): with `tty` it gets its own pty from `script`,
+ * otherwise `setsid` leaves it without one.
+ */
+function hostCommand(nsenterArgs: string[], tty: boolean): [string, string[]] {
+  const nsenter = tool('nsenter');
+  if (!tty) return [tool('setsid'), ['--wait', nsenter, ...nsenterArgs]];
+  const line = [nsenter, ...nsenterArgs].map(shellQuote).join(' ');
+  return [tool('script'), ['--quiet', '--return', '--command', line, '/dev/null']];
+}
+
+function tool(name: string): string {
+  const path = which(name);
+  if (!path)
+    throw new VmError(
+      'SBX_VM_PREFLIGHT',
+      `${name} is not installed: sudo apt-get install -y util-linux`,
+    );
+  return path;
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 function resolveUser(record: SandboxRecord, spec: string | undefined): ExecUser {
@@ -90,7 +121,7 @@ function wrap(child: ChildProcess): SandboxProcess {
     exited,
     kill(signal: NodeJS.Signals = 'SIGTERM') {
       // nsenter does not forward signals: signal the process it started inside.
-      const inner = child.pid ? childrenOf(child.pid)[0] : undefined;
+      const inner = child.pid ? innerProcess(child.pid) : undefined;
       try {
         if (inner) process.kill(inner, signal);
         else child.kill(signal);
@@ -99,6 +130,24 @@ function wrap(child: ChildProcess): SandboxProcess {
       }
     },
   };
+}
+
+/** The sandbox process: the child of nsenter, below setsid/script/sh wrappers. */
+function innerProcess(pid: number): number | undefined {
+  let current: number | undefined = pid;
+  for (let depth = 0; current !== undefined && depth < 4; depth++) {
+    if (comm(current) === 'nsenter') return childrenOf(current)[0];
+    current = childrenOf(current)[0];
+  }
+  return undefined;
+}
+
+function comm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
