@@ -78,8 +78,8 @@ export function handleConnect(
   record.host = target.name;
   record.port = target.port;
   record.url = eventUrl('tcp', target.name, target.port);
-  decide(() => state.policy, state.resolver, target).then(
-    ({ decision, addresses }) => {
+  decide(() => state.policy, state.resolver, target)
+    .then(({ decision, addresses }) => {
       if (socket.destroyed) return;
       record.rule = decision.rule;
       if (decision.action === 'deny' || decision.address === undefined) {
@@ -122,10 +122,10 @@ export function handleConnect(
         splice(state, socket, upstream, { target, addresses, bypass: true }, () => {});
       });
       socket.once('close', () => upstream.destroy());
-    },
-    () => {
+    })
+    .catch(() => {
+      if (record.status !== 0) return void socket.destroy();
       record.status = 502;
-      replyRaw(socket, 502, 'sbx proxy: internal error while checking the policy\n');
-    },
-  );
+      replyRaw(socket, 502, 'sbx proxy: internal error\n');
+    });
 }

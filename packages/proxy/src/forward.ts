@@ -65,8 +65,8 @@ export function forward(
   const hasBody =
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  decide(() => state.policy, state.resolver, target, tunnel?.addresses).then(
-    ({ decision, addresses }) => {
+  decide(() => state.policy, state.resolver, target, tunnel?.addresses)
+    .then(({ decision, addresses }) => {
       record.rule = decision.rule;
       if (decision.action === 'deny' || decision.address === undefined) {
         const denied = denialText(
@@ -103,9 +103,8 @@ export function forward(
         { path, method: req.method!, headers, body: body as never },
         responder(res, record, `${target.name}:${target.port}`),
       );
-    },
-    () => reply(res, 502, 'sbx proxy: internal error while checking the policy\n', true),
-  );
+    })
+    .catch(() => reply(res, 502, 'sbx proxy: internal error\n', true));
 }
 
 async function* counted(req: IncomingMessage, record: ProxyEvent): AsyncGenerator<Buffer> {

@@ -48,8 +48,8 @@ export function handleUpgrade(
   record.host = target.name;
   record.port = target.port;
   record.url = eventUrl(secure ? 'wss' : 'ws', target.name, target.port, path);
-  decide(() => state.policy, state.resolver, target, tunnel?.addresses).then(
-    ({ decision, addresses }) => {
+  decide(() => state.policy, state.resolver, target, tunnel?.addresses)
+    .then(({ decision, addresses }) => {
       if (socket.destroyed) return;
       record.rule = decision.rule;
       if (decision.action === 'deny' || decision.address === undefined) {
@@ -104,7 +104,6 @@ export function handleUpgrade(
           if (Number.isInteger(status)) record.status = status;
         });
       });
-    },
-    () => fail(502, 'sbx proxy: internal error while checking the policy\n'),
-  );
+    })
+    .catch(() => fail(502, 'sbx proxy: internal error\n'));
 }
