@@ -147,6 +147,19 @@ describe('capacity and lifecycle', () => {
     expect((await result).closed).toBe(true);
   });
 
+  it('closes an idle tunnel after idleTimeoutMs', async () => {
+    const echo: Server = createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const port = (echo.address() as { port: number }).port;
+    proxy = await startProxy(
+      { allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] },
+      { idleTimeoutMs: 200 },
+    );
+    const { socket } = await openTunnel(proxy.port, `localhost:${port}`);
+    expect(await exchange(socket, 'hello', 10_000)).toEqual({ text: 'hello', closed: true });
+    echo.close();
+  });
+
   it('reports a refused upstream as 502, also inside a mitm tunnel', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
