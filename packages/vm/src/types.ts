@@ -26,6 +26,11 @@ export interface SandboxSpec {
   user?: string;
   /** Extra environment for every exec (the image's own env comes from the template). */
   env?: Record<string, string>;
+  /**
+   * Only when sbx runs as root: the host ids the sandbox user acts as (e.g. the owner of the
+   * workspace). Default: an id of the sandbox's unprivileged range. Never 0.
+   */
+  hostUser?: { uid: number; gid: number };
 }
 
 export interface StartOptions {

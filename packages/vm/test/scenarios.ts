@@ -1,5 +1,13 @@
 import { createSocket } from 'node:dgram';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -97,6 +105,7 @@ export const scenarios = {
         result: await run(lab.driver, sb.dir, sh('echo out; echo err >&2; exit 3')),
         identity: await run(lab.driver, sb.dir, sh('id -un; id -u; pwd; hostname')),
         root: await run(lab.driver, sb.dir, sh('id -un; whoami', { user: 'root', workdir: '/' })),
+        dev: (await run(lab.driver, sb.dir, sh('ls /dev | tr "\\n" " "'))).stdout,
         tty: await run(lab.driver, sb.dir, sh('test -t 0 && test -t 1 && echo tty', { tty: true })),
         noTty: await run(lab.driver, sb.dir, sh('test -t 1 && echo tty || echo none')),
         killed: await (async () => {
@@ -190,6 +199,12 @@ export const scenarios = {
         ).stdout,
         otherProcesses: (await run(lab.driver, b.dir, sh('ps -o comm | grep -c tool || true')))
           .stdout,
+        otherLoopback: await (async () => {
+          await lab.driver.exec(a.dir, { cmd: HTTPD, detach: true });
+          const inA = await run(lab.driver, a.dir, sh(WAIT_FOR_HTTPD));
+          const inB = await run(lab.driver, b.dir, sh(`wget -q -T 2 -O- ${PAGE}`));
+          return { inA: inA.stdout, inB: inB.exitCode !== 0 };
+        })(),
       };
     }),
 
@@ -276,26 +291,41 @@ export const scenarios = {
       }
     }),
 
+  /** As root: the sandbox user acts as a chosen host user (e.g. the workspace's owner). */
+  hostUser: (uid: number, gid: number) =>
+    withLab(async (lab) => {
+      const ws = join(lab.tmp, 'owned');
+      mkdirSync(ws);
+      chownSync(ws, uid, gid);
+      const dir = join(lab.tmp, 'sandboxes', 'owned');
+      const info = await lab.driver.create({
+        name: 'owned',
+        dir,
+        template: { type: 'image', rootfs: lab.rootfs },
+        workspaces: [{ path: ws }],
+        hostUser: { uid, gid },
+      });
+      await lab.driver.start(dir);
+      const write = await run(lab.driver, dir, sh('id -u; echo mine > made.txt'));
+      const owner = statSync(join(ws, 'made.txt'));
+      await lab.driver.remove(dir);
+      return { hostUser: info.hostUser, write, owner: [owner.uid, owner.gid] };
+    }),
+
   loopback: () =>
     withLab(async (lab) => {
       const sb = await lab.sandbox('lo');
       await lab.driver.start(sb.dir);
-      await lab.driver.exec(sb.dir, {
-        cmd: ['httpd', '-f', '-p', '127.0.0.1:8080', '-h', '/var/www'],
-        detach: true,
-      });
-      const get = await run(
-        lab.driver,
-        sb.dir,
-        sh(
-          'for i in $(seq 100); do wget -q -O- http://127.0.0.1:8080/index.html && exit 0; sleep 0.05; done; exit 1',
-        ),
-      );
-      return get;
+      await lab.driver.exec(sb.dir, { cmd: HTTPD, detach: true });
+      return run(lab.driver, sb.dir, sh(WAIT_FOR_HTTPD));
     }),
 };
 
-export type ScenarioName = keyof typeof scenarios;
+export type ScenarioName = Exclude<keyof typeof scenarios, 'hostUser'>;
+
+const HTTPD = ['httpd', '-f', '-p', '127.0.0.1:8080', '-h', '/var/www'];
+const PAGE = 'http://127.0.0.1:8080/index.html';
+const WAIT_FOR_HTTPD = `for i in $(seq 100); do wget -q -O- ${PAGE} && exit 0; sleep 0.05; done; exit 1`;
 
 /** A throwaway PEM-shaped CA, only compared as text. */
 export const PEM = '-----BEGIN CERTIFICATE-----\nU0JYIFRFU1QgQ0E=\n-----END CERTIFICATE-----\n';

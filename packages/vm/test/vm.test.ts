@@ -99,6 +99,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       },
       root: { stdout: 'root\nroot\n', stderr: '', exitCode: 0 },
       args: { stdout: '--dash $HOME a b\n', stderr: '', exitCode: 0 },
+      dev: 'core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ',
       tty: { stdout: 'tty\r\n', stderr: '', exitCode: 0 },
       noTty: { stdout: 'none\n', stderr: '', exitCode: 0 },
       killed: { exitCode: 143, signal: 'SIGTERM' },
@@ -143,6 +144,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
         inOther: 1,
         otherWorkspace: 'hidden\n',
         otherProcesses: '0\n',
+        otherLoopback: { inA: 'shared loopback\n', inB: true },
       });
     },
   );
@@ -216,6 +218,21 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       const resume =
         as === 'root' || !isRoot ? selfRunner(['resume', line]) : runner(['resume', line]);
       expect(await resume.result).toEqual({ before: 'stopped', kept: 'kept\n' });
+    },
+  );
+});
+
+describe('namespace driver as root with a host user', () => {
+  it.skipIf(!hasBwrap || !isRoot)(
+    'acts as that user on the workspace, never as host root',
+    async () => {
+      const id = (flag: string) => Number(execFileSync('id', [flag, TEST_USER]).toString());
+      const [uid, gid] = [id('-u'), id('-g')];
+      expect(await scenarios.hostUser(uid, gid)).toEqual({
+        hostUser: { uid, gid },
+        write: { stdout: '1000\n', stderr: '', exitCode: 0 },
+        owner: [uid, gid],
+      });
     },
   );
 });

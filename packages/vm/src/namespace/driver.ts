@@ -120,6 +120,12 @@ export function createNamespaceDriver(): Driver {
           : spec.template;
       const user = resolveUser(template, spec.user);
       const me = userInfo();
+      if (spec.hostUser && (me.uid !== 0 || spec.hostUser.uid === 0 || spec.hostUser.gid === 0)) {
+        throw new VmError(
+          'SBX_VM_INVALID',
+          'hostUser needs sbx running as root and a non-root uid and gid',
+        );
+      }
       const ids = planIds({
         selfUid: me.uid,
         selfGid: me.gid,
@@ -127,6 +133,7 @@ export function createNamespaceDriver(): Driver {
         gid: user.gid,
         subuid: readSubordinateRange('/etc/subuid', me.username, me.uid),
         subgid: readSubordinateRange('/etc/subgid', me.username, me.uid),
+        ...(spec.hostUser ? { hostUser: spec.hostUser } : {}),
       });
       const record: SandboxRecord = {
         version: 1,

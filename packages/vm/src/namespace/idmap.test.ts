@@ -84,6 +84,26 @@ describe('planIds', () => {
     expect(plan.uidMap.some((m) => m.outside === 0)).toBe(false);
   });
 
+  it('as root with a host user, maps the sandbox user onto it and the rest onto the range', () => {
+    const plan = planIds({
+      selfUid: 0,
+      selfGid: 0,
+      uid: 1000,
+      gid: 1000,
+      hostUser: { uid: 1001, gid: 1002 },
+    });
+    const start = ROOT_DEFAULT_RANGE.start;
+    expect([plan.uidMap, plan.hostUid, plan.hostGid]).toEqual([
+      [
+        { inside: 0, outside: start, count: 1000 },
+        { inside: 1000, outside: 1001, count: 1 },
+        { inside: 1001, outside: start + 1000, count: 64535 },
+      ],
+      1001,
+      1002,
+    ]);
+  });
+
   it("as root, uses root's own /etc/subuid range when it is wide enough", () => {
     const plan = planIds({
       selfUid: 0,

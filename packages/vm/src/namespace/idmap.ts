@@ -41,6 +41,8 @@ export interface IdPlanInput {
   gid: number;
   subuid?: IdRange;
   subgid?: IdRange;
+  /** As root: host ids for the sandbox user instead of its place in the range. */
+  hostUser?: { uid: number; gid: number };
 }
 
 /** Chooses the id maps for a sandbox; pure, so every case is tested without root. */
@@ -49,12 +51,13 @@ export function planIds(input: IdPlanInput): IdPlan {
     const ur = wide(input.subuid) ?? ROOT_DEFAULT_RANGE;
     const gr = wide(input.subgid) ?? ROOT_DEFAULT_RANGE;
     const all = (r: IdRange) => [{ inside: 0, outside: r.start, count: INSIDE_IDS }];
+    const host = input.hostUser;
     return {
       writer: 'direct',
-      uidMap: all(ur),
-      gidMap: all(gr),
-      hostUid: ur.start + input.uid,
-      hostGid: gr.start + input.gid,
+      uidMap: host ? around(input.uid, host.uid, ur) : all(ur),
+      gidMap: host ? around(input.gid, host.gid, gr) : all(gr),
+      hostUid: host ? host.uid : ur.start + input.uid,
+      hostGid: host ? host.gid : gr.start + input.gid,
       uid: input.uid,
       gid: input.gid,
     };
