@@ -99,7 +99,7 @@ function count(layer: string): { files: number; bytes: number } {
     .split('\n')
     .filter(Boolean);
   let bytes = 0;
-  for (const l of list) bytes += Number(l.split(/\s+/)[2] ?? 0);
+  for (const l of list) bytes += Number(l.split(/\s+/)[2]) || 0;
   return { files: list.length, bytes };
 }
 
