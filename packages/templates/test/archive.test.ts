@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +27,8 @@ const L2 = gzipSync(tar(upper));
 
 const has = (tool: string) => spawnSync(tool, ['--version']).status === 0;
 const hasSkopeo = has('skopeo');
+const hasUmoci = has('umoci');
+if (!hasUmoci) console.warn('skipping umoci-built layout tests: umoci is not installed');
 if (!hasSkopeo) console.warn('skipping skopeo-built layout tests: skopeo is not installed');
 
 function storeIn(dir: string) {
@@ -201,6 +211,33 @@ describe('store + archives', () => {
       expect(zstdManifest.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(
         [0, 1].map(() => 'application/vnd.oci.image.layer.v1.tar+zstd'),
       );
+    },
+  );
+
+  it.skipIf(!hasUmoci)(
+    'imports a two-layer image built with umoci, whiteout included',
+    async () => {
+      const dir = tempDir();
+      const img = join(dir, 'img');
+      const umoci = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
+      umoci('init', '--layout', img);
+      umoci('new', '--image', `${img}:v1`);
+      umoci('unpack', '--rootless', '--image', `${img}:v1`, join(dir, 'b1'));
+      mkdirSync(join(dir, 'b1/rootfs/opt'));
+      writeFileSync(join(dir, 'b1/rootfs/opt/hello'), 'hello');
+      writeFileSync(join(dir, 'b1/rootfs/opt/gone'), 'soon deleted');
+      symlinkSync('opt', join(dir, 'b1/rootfs/o'));
+      umoci('repack', '--image', `${img}:v1`, join(dir, 'b1'));
+      umoci('unpack', '--rootless', '--image', `${img}:v1`, join(dir, 'b2'));
+      rmSync(join(dir, 'b2/rootfs/opt/gone'));
+      mkdirSync(join(dir, 'b2/rootfs/etc'));
+      writeFileSync(join(dir, 'b2/rootfs/etc/x'), 'x');
+      umoci('repack', '--image', `${img}:v1`, join(dir, 'b2'));
+      umoci('config', '--image', `${img}:v1`, '--config.user', '1000', '--config.env', 'A=1');
+      const [image] = await storeIn(dir).importArchive(img, { tag: 'umoci:v1' });
+      expect(image!.layers).toBe(2);
+      expect(listTree(image!.rootfs)).toEqual(['etc/', 'etc/x', 'o -> opt', 'opt/', 'opt/hello']);
+      expect([image!.config.User, image!.config.Env]).toEqual(['1000', ['A=1']]);
     },
   );
 });
