@@ -291,6 +291,19 @@ export const scenarios = {
       }
     }),
 
+  setuid: () =>
+    withLab(async (lab) => {
+      const sb = await lab.sandbox('suid', { type: 'host' });
+      await lab.driver.start(sb.dir);
+      const install = await run(
+        lab.driver,
+        sb.dir,
+        sh('cp /usr/bin/id /var/suid-id && chmod 4755 /var/suid-id', { user: 'root' }),
+      );
+      const euid = await run(lab.driver, sb.dir, { cmd: ['/var/suid-id', '-u'] });
+      return { install: install.exitCode, euid: euid.stdout };
+    }),
+
   /** As root: the sandbox user acts as a chosen host user (e.g. the workspace's owner). */
   hostUser: (uid: number, gid: number) =>
     withLab(async (lab) => {

@@ -149,6 +149,10 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
     },
   );
 
+  it.skipIf(skip)("runs setuid programs owned by the sandbox's root (sudo)", async () => {
+    expect(await runScenario(as, 'setuid')).toEqual({ install: 0, euid: '0\n' });
+  });
+
   it.skipIf(skip)('fails direct TCP, UDP and DNS: only loopback exists', async () => {
     expect(await runScenario(as, 'network')).toEqual({
       tcp: false,

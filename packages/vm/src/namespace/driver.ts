@@ -16,7 +16,7 @@ import type {
 } from '../types.ts';
 import { type Bridge, openBridge } from './bridge.ts';
 import { hostsFile } from './env.ts';
-import { execInSandbox } from './exec.ts';
+import { allowSetuid, execInSandbox } from './exec.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { imageIdShift, planIds } from './idmap.ts';
 import { launch, writeMaps } from './launch.ts';
@@ -175,8 +175,13 @@ export function createNamespaceDriver(): Driver {
       const exited = new Promise<void>((resolve) => launched.child.once('exit', () => resolve()));
       let bridge: Bridge | undefined;
       try {
-        if (options.proxySocket)
-          bridge = await openBridge(launched.initPid, options.proxySocket, asRoot);
+        const [door] = await Promise.all([
+          options.proxySocket
+            ? openBridge(launched.initPid, options.proxySocket, asRoot)
+            : undefined,
+          allowSetuid(record, launched.initPid),
+        ]);
+        bridge = door;
       } catch (error) {
         launched.child.kill('SIGKILL');
         throw error;

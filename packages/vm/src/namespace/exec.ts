@@ -53,6 +53,30 @@ export function execInSandbox(
 }
 
 /**
+ * bwrap mounts the root `nosuid`; lift that (keeping `nodev`) so `sudo` of an image whose
+ * root is the sandbox's root works. The mount belongs to the sandbox's user namespace, so
+ * a setuid file can never give more than the sandbox's root. Best effort: an image
+ * without `mount` simply keeps `nosuid`.
+ */
+export async function allowSetuid(record: SandboxRecord, initPid: number): Promise<void> {
+  if (record.ids.writer === 'single') return;
+  const proc = execInSandbox(
+    record,
+    initPid,
+    { proxy: false, ca: false },
+    {
+      cmd: ['mount', '-n', '-o', 'remount,bind,suid,nodev', '/'],
+      user: 'root',
+      workdir: '/',
+      stdio: 'pipe',
+    },
+  );
+  proc.stdout?.resume();
+  proc.stderr?.resume();
+  await proc.exited.catch(() => undefined);
+}
+
+/**
  * A sandbox process must never get the caller's terminal as its controlling tty (TIOCSTI
  * would type commands into the user's shell): with `tty` it gets its own pty from `script`,
  * otherwise `setsid` leaves it without one.
