@@ -14,19 +14,35 @@ class Slot<T> {
   }
 }
 
-class Node<T> {
-  children: Map<string, Node<T>> | undefined = undefined;
-  slot: Slot<T> | undefined = undefined;
+/** A wildcard suffix (`example.com` for `*.example.com`), or a suffix of one (`com`). */
+interface Suffix<T> {
+  readonly text: string;
+  slot: Slot<T> | undefined;
+}
+
+const DOT = 0x2e;
+
+/** Hash step over a name read right to left; kept in Smi range so Map keys stay cheap. */
+function step(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x01000193) & 0x3fffffff;
+}
+
+function suffixHash(text: string): number {
+  let h = 0x811c9dc5 & 0x3fffffff;
+  for (let i = text.length - 1; i >= 0; i--) h = step(h, text.charCodeAt(i));
+  return h;
 }
 
 /**
  * Host patterns indexed so that a lookup costs the same for 10 or 100,000 patterns: a hash
- * map for exact hosts, a reversed-label trie for wildcards, one slot for catch-alls. A lookup
- * returns the value of the most specific matching pattern.
+ * map for exact hosts, a reversed-label trie for wildcards, one slot for catch-alls. The trie
+ * is flat: every suffix of every wildcard (`com`, `example.com`) is keyed by a hash computed
+ * right to left, so a lookup reads the host once, allocates nothing, and stops at the first
+ * suffix no wildcard ends with. A lookup returns the value of the most specific pattern.
  */
 export class HostTable<T> {
   private readonly exact = new Map<string, Slot<T>>();
-  private readonly wild = new Node<T>();
+  private readonly suffixes = new Map<number, Suffix<T>[]>();
   private readonly catchAll = new Slot<T>();
 
   /** Stores `value` for `pattern`; `merge` decides when the same pattern is added twice. */
@@ -37,19 +53,13 @@ export class HostTable<T> {
       slot = this.exact.get(pattern.host) ?? new Slot<T>();
       this.exact.set(pattern.host, slot);
     } else {
-      let node = this.wild;
-      const labels = pattern.host.split('.');
-      for (let i = labels.length - 1; i >= 0; i--) {
-        node.children ??= new Map();
-        let next = node.children.get(labels[i]!);
-        if (next === undefined) {
-          next = new Node<T>();
-          node.children.set(labels[i]!, next);
-        }
-        node = next;
+      const host = pattern.host;
+      for (let dot = host.lastIndexOf('.'); dot >= 0; dot = host.lastIndexOf('.', dot - 1)) {
+        this.suffix(host.slice(dot + 1));
       }
-      node.slot ??= new Slot<T>();
-      slot = node.slot;
+      const s = this.suffix(host);
+      s.slot ??= new Slot<T>();
+      slot = s.slot;
     }
     if (pattern.port === 0) {
       slot.any = slot.any === undefined ? value : merge(slot.any, value);
@@ -60,6 +70,21 @@ export class HostTable<T> {
     }
   }
 
+  private suffix(text: string): Suffix<T> {
+    const h = suffixHash(text);
+    let list = this.suffixes.get(h);
+    if (list === undefined) {
+      list = [];
+      this.suffixes.set(h, list);
+    }
+    let s = list.find((x) => x.text === text);
+    if (s === undefined) {
+      s = { text, slot: undefined };
+      list.push(s);
+    }
+    return s;
+  }
+
   /** The value of the most specific pattern matching a canonical host and port. */
   lookup(host: string, isIp: boolean, port: number): T | undefined {
     const exact = this.exact.get(host);
@@ -67,7 +92,7 @@ export class HostTable<T> {
       const v = exact.get(port);
       if (v !== undefined) return v;
     }
-    if (!isIp && this.wild.children !== undefined) {
+    if (!isIp && this.suffixes.size > 0) {
       const v = this.lookupWildcard(host, port);
       if (v !== undefined) return v;
     }
@@ -76,20 +101,30 @@ export class HostTable<T> {
 
   private lookupWildcard(host: string, port: number): T | undefined {
     let found: T | undefined;
-    let node = this.wild;
-    let end = host.length;
-    while (node.children !== undefined) {
-      const dot = host.lastIndexOf('.', end - 1);
-      // The leftmost label is never matched: `*.example.com` does not match `example.com`.
-      if (dot < 0) break;
-      const next = node.children.get(host.slice(dot + 1, end));
-      if (next === undefined) break;
-      node = next;
-      if (node.slot !== undefined) {
-        const v = node.slot.get(port);
-        if (v !== undefined) found = v;
+    let h = 0x811c9dc5 & 0x3fffffff;
+    for (let i = host.length - 1; i > 0; i--) {
+      const c = host.charCodeAt(i);
+      // At a dot, host[i + 1..] is a suffix with a label left of it: `*.example.com` matches
+      // `a.example.com` but never `example.com` itself.
+      if (c === DOT) {
+        const list = this.suffixes.get(h);
+        if (list === undefined) break;
+        const len = host.length - i - 1;
+        let s: Suffix<T> | undefined;
+        for (let k = 0; k < list.length; k++) {
+          const x = list[k]!;
+          if (x.text.length === len && host.endsWith(x.text)) {
+            s = x;
+            break;
+          }
+        }
+        if (s === undefined) break;
+        if (s.slot !== undefined) {
+          const v = s.slot.get(port);
+          if (v !== undefined) found = v;
+        }
       }
-      end = dot;
+      h = step(h, c);
     }
     return found;
   }

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from './address.ts';
-import { formatIPv6, parseIPv6 } from './ipv6.ts';
+import { formatIPv6, isCanonicalIPv6, parseIPv6 } from './ipv6.ts';
 
 const parse6 = (s: string) => {
   const out = new Uint16Array(8);
@@ -41,6 +41,12 @@ describe('IPv6 text', () => {
     ['', null],
   ])('%j -> %j', (input, expected) => {
     expect(parse6(input)).toBe(expected);
+    if (expected !== null) {
+      const pieces = new Uint16Array(8);
+      parseIPv6(input, 0, input.length, pieces);
+      expect(isCanonicalIPv6(input, pieces)).toBe(input === expected);
+      expect(isCanonicalIPv6(expected, pieces)).toBe(true);
+    }
   });
 
   // ipaddr.js is the reference for plain hex forms (it reads `::a.b.c.d` as IPv4-mapped, which
@@ -62,6 +68,11 @@ describe('IPv6 text', () => {
         ? theirs.toIPv4Address().toString()
         : theirs.toRFC5952String();
       expect(ours?.text).toBe(expected);
+      const pieces = new Uint16Array(8);
+      parseIPv6(text, 0, text.length, pieces);
+      const canonical = formatIPv6(pieces);
+      expect(isCanonicalIPv6(text, pieces)).toBe(text === canonical);
+      expect(isCanonicalIPv6(canonical, pieces)).toBe(true);
     }
   });
 });

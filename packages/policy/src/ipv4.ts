@@ -56,24 +56,20 @@ export function parseIPv4Whatwg(s: string): number {
   let value = 0;
   let count = 0;
   let start = 0;
-  const parts: number[] = [];
-  while (start <= end) {
+  for (;;) {
     let dot = s.indexOf('.', start);
     if (dot < 0 || dot > end) dot = end;
     const n = parseNumber(s, start, dot);
     if (n < 0 || ++count > 4) return -1;
-    parts.push(n);
-    start = dot + 1;
-  }
-  for (let i = 0; i < count - 1; i++) {
-    const n = parts[i]!;
+    if (dot === end) {
+      // The last part fills the bytes the earlier parts left: `127.1` is 127.0.0.1.
+      const room = 256 ** (5 - count);
+      return n >= room ? -1 : value * room + n;
+    }
     if (n > 255) return -1;
     value = value * 256 + n;
+    start = dot + 1;
   }
-  const last = parts[count - 1]!;
-  const room = 256 ** (5 - count);
-  if (last >= room) return -1;
-  return value * room + last;
 }
 
 /** Strict dotted decimal (`a.b.c.d`, no leading zeros): the address as an unsigned number, or -1. */

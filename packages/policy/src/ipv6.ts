@@ -88,29 +88,17 @@ export function parseIPv6(s: string, start: number, end: number, out: Uint16Arra
 
 /** RFC 5952 text: lowercase, no leading zeros, the longest run (>= 2) of zero pieces as `::`. */
 export function formatIPv6(a: Uint16Array): string {
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (a[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && a[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
+  const run = zeroRun(a);
+  const runStart = run < 0 ? -1 : run >> 4;
+  const runLen = run & 15;
   let out = '';
   for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
+    if (i === runStart) {
       out += '::';
-      i += bestLen - 1;
+      i += runLen - 1;
       continue;
     }
-    if (out !== '' && !out.endsWith(':')) out += ':';
+    if (i > 0 && i !== runStart + runLen) out += ':';
     out += a[i]!.toString(16);
   }
   return out;
@@ -138,4 +126,50 @@ export function embeddedIPv4(a: Uint16Array): number {
     return low;
   }
   return -1;
+}
+
+/** The longest run (>= 2) of zero pieces, as start * 16 + length; -1 when there is none. */
+function zeroRun(a: Uint16Array): number {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (a[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && a[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  return best < 0 ? -1 : best * 16 + bestLen;
+}
+
+/** True when `s` is exactly the RFC 5952 text of `a`, checked without building that text. */
+export function isCanonicalIPv6(s: string, a: Uint16Array): boolean {
+  const run = zeroRun(a);
+  const runStart = run < 0 ? -1 : run >> 4;
+  const runLen = run & 15;
+  let p = 0;
+  for (let i = 0; i < 8; i++) {
+    if (i === runStart) {
+      if (s.charCodeAt(p++) !== 0x3a || s.charCodeAt(p++) !== 0x3a) return false;
+      i += runLen - 1;
+      continue;
+    }
+    if (i > 0 && i !== runStart + runLen && s.charCodeAt(p++) !== 0x3a) return false;
+    const v = a[i]!;
+    for (
+      let shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+      shift >= 0;
+      shift -= 4
+    ) {
+      const d = (v >> shift) & 15;
+      if (s.charCodeAt(p++) !== (d < 10 ? 48 + d : 87 + d)) return false;
+    }
+  }
+  return p === s.length;
 }

@@ -4,7 +4,8 @@ import type { Cidr } from './cidr.ts';
 import type { CidrList, HostList, ParsedEntry } from './compile.ts';
 import { parseHost } from './host.ts';
 import { HostTable } from './host-table.ts';
-import { parseIPv4Strict } from './ipv4.ts';
+import { formatIPv4, parseIPv4Strict } from './ipv4.ts';
+import { embeddedIPv4, formatIPv6, isCanonicalIPv6, isMapped, parseIPv6 } from './ipv6.ts';
 import { compareCidrs, compareHostPatterns } from './order.ts';
 import type { HostPattern } from './pattern.ts';
 import { type CidrAction, PrefixTrie } from './prefix-trie.ts';
@@ -45,6 +46,8 @@ const UNRESOLVED: Decision = Object.freeze({
 // `localhost` (and so `host.docker.internal`) always means the loopback addresses, in this order.
 const LOCALHOST: readonly IpAddress[] = [ipv4Address(0x7f000001), parseAddress('::1')!];
 
+const SCRATCH6 = new Uint16Array(8);
+
 const PASS = 0;
 const CARVED = 1;
 const DROPPED = 2;
@@ -66,6 +69,8 @@ export class CompiledPolicy implements Policy {
   private verdict = PASS;
   private verdictRule = -1;
   private bypassCidr = false;
+  // The CIDR stage of localhost's fixed addresses, worked out once: [verdict, rule, bypass] each.
+  private readonly localStages: Int32Array;
 
   constructor(
     readonly mode: PolicyMode,
@@ -122,6 +127,11 @@ export class CompiledPolicy implements Policy {
     for (const e of cidrs.blockCidrs) addCidr(e, 'block');
     for (const e of cidrs.bypassCidrs) addCidr(e, 'bypass');
     this.hasBypassCidrs = cidrs.bypassCidrs.length > 0;
+    this.localStages = new Int32Array(LOCALHOST.length * 3);
+    LOCALHOST.forEach((ip, i) => {
+      this.cidrStage(ip.v4, ip.v6);
+      this.localStages.set([this.verdict, this.verdictRule, this.bypassCidr ? 1 : 0], i * 3);
+    });
 
     const byHost = (a: [HostPattern, HostRule], b: [HostPattern, HostRule]) =>
       compareHostPatterns(a[0], b[0]) || (a[1].action === 'block' ? -1 : 1);
@@ -245,22 +255,32 @@ export class CompiledPolicy implements Policy {
     i: number,
     stage: boolean,
   ): string | null {
-    let ip: IpAddress | null;
-    if (literal !== null) ip = literal;
-    else if (local) ip = LOCALHOST[i]!;
-    else {
-      const a = (given as unknown[])[i];
-      if (typeof a !== 'string') return null;
-      const v4 = parseIPv4Strict(a);
-      if (v4 >= 0) {
-        if (stage) this.cidrStage(v4, null);
-        return a;
-      }
-      ip = parseAddress(a);
-      if (ip === null) return null;
+    if (literal !== null) {
+      if (stage) this.cidrStage(literal.v4, literal.v6);
+      return literal.text;
     }
-    if (stage) this.cidrStage(ip.v4, ip.v6);
-    return ip.text;
+    if (local) {
+      this.verdict = this.localStages[i * 3]!;
+      this.verdictRule = this.localStages[i * 3 + 1]!;
+      this.bypassCidr = this.localStages[i * 3 + 2] === 1;
+      return LOCALHOST[i]!.text;
+    }
+    const a = (given as unknown[])[i];
+    if (typeof a !== 'string') return null;
+    const v4 = parseIPv4Strict(a);
+    if (v4 >= 0) {
+      if (stage) this.cidrStage(v4, null);
+      return a;
+    }
+    const p = SCRATCH6;
+    if (a.length < 2 || a.length > 45 || !parseIPv6(a, 0, a.length, p)) return null;
+    if (isMapped(p)) {
+      const mapped = p[6]! * 0x10000 + p[7]!;
+      if (stage) this.cidrStage(mapped, null);
+      return formatIPv4(mapped);
+    }
+    if (stage) this.cidrStage(embeddedIPv4(p), p);
+    return isCanonicalIPv6(a, p) ? a : formatIPv6(p);
   }
 
   /** Runs one address through the CIDR rules, an IPv4 embedded in IPv6 included; sets `verdict`. */
