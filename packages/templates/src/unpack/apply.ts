@@ -145,9 +145,11 @@ export class Applier implements TarSink {
     this.fd = -1;
     this.file = undefined;
     try {
-      if (this.needsChown(h)) fchownSync(fd, h.uid, h.gid);
+      // chown clears setuid/setgid, so the mode is set after it.
+      const chowned = this.needsChown(h);
+      if (chowned) fchownSync(fd, h.uid, h.gid);
       const mode = h.mode & 0o7777;
-      if (mode !== (h.mode & 0o777 & ~UMASK) || this.options.chown) fchmodSync(fd, mode);
+      if (chowned || mode !== (h.mode & 0o777 & ~UMASK)) fchmodSync(fd, mode);
       futimesSync(fd, h.mtime, h.mtime);
     } finally {
       closeSync(fd);
