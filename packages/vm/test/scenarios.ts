@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import {
   chownSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -289,6 +290,19 @@ export const scenarios = {
       } finally {
         server.close();
       }
+    }),
+
+  /** For a user without /etc/subuid range: one id, root inside; layer still removable. */
+  single: () =>
+    withLab(async (lab) => {
+      const sb = await lab.sandbox('single');
+      await lab.driver.start(sb.dir);
+      const id = await run(lab.driver, sb.dir, sh('id -u; echo x > made; mkdir /root/kept'));
+      await lab.driver.stop(sb.dir);
+      await lab.driver.start(sb.dir);
+      const kept = await run(lab.driver, sb.dir, sh('ls /root; cat made'));
+      await lab.driver.remove(sb.dir);
+      return { user: sb.user, id: id.stdout, kept: kept.stdout, removed: !existsSync(sb.dir) };
     }),
 
   setuid: () =>

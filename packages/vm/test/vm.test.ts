@@ -27,20 +27,22 @@ const variants = [
   { as: 'an ordinary user', skip: !hasBwrap },
 ] as const;
 
+const NOSUB_USER = 'sbxnosub';
+
 function runScenario(
   as: (typeof variants)[number]['as'],
   name: ScenarioName,
   arg?: string,
 ): Promise<unknown> {
   if (as === 'root' || !isRoot) return scenarios[name]();
-  return runner([name, ...(arg ? [arg] : [])]).result;
+  return runner([TEST_USER, name, ...(arg ? [arg] : [])]).result;
 }
 
-/** The scenario runner as the test user; `result` is its parsed JSON output. */
-function runner(args: string[]) {
+/** The scenario runner as `user`; `result` is its parsed JSON output. */
+function runner([user, ...args]: string[]) {
   const child = spawn(
     'runuser',
-    ['-u', TEST_USER, '--', process.execPath, '--import', 'tsx', 'test/runner.ts', ...args],
+    ['-u', user!, '--', process.execPath, '--import', 'tsx', 'test/runner.ts', ...args],
     {
       cwd: pkg,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
@@ -80,6 +82,21 @@ beforeAll(() => {
       '300000-365535',
       TEST_USER,
     ]);
+  }
+  try {
+    execFileSync('id', [NOSUB_USER], { stdio: 'ignore' });
+  } catch {
+    const noSubIds = ['-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0'];
+    execFileSync('useradd', ['--create-home', ...noSubIds, NOSUB_USER]);
+  }
+  for (const user of [TEST_USER, NOSUB_USER]) {
+    try {
+      execFileSync('runuser', ['-u', user, '--', 'test', '-r', join(pkg, 'test/runner.ts')]);
+    } catch {
+      throw new Error(
+        `${user} cannot read ${pkg}: the checkout must be world-readable for these tests`,
+      );
+    }
   }
 });
 
@@ -206,7 +223,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
   it.skipIf(skip)(
     'SIGKILL of the controlling process leaves no process; the next start keeps the files',
     async () => {
-      const hold = as === 'root' || !isRoot ? selfRunner(['hold']) : runner(['hold']);
+      const hold = as === 'root' || !isRoot ? selfRunner(['hold']) : runner([TEST_USER, 'hold']);
       const line = await firstLine(hold.stdout);
       const held = JSON.parse(line) as { runner: number; pidns: string; pids: number[] };
       process.kill(held.runner, 'SIGKILL');
@@ -220,8 +237,24 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       };
       expect(await alive()).toEqual([]);
       const resume =
-        as === 'root' || !isRoot ? selfRunner(['resume', line]) : runner(['resume', line]);
+        as === 'root' || !isRoot
+          ? selfRunner(['resume', line])
+          : runner([TEST_USER, 'resume', line]);
       expect(await resume.result).toEqual({ before: 'stopped', kept: 'kept\n' });
+    },
+  );
+});
+
+describe('namespace driver as a user without /etc/subuid range', () => {
+  it.skipIf(!hasBwrap || !isRoot)(
+    'runs the sandbox user as root inside, on the one id it has',
+    async () => {
+      expect(await runner([NOSUB_USER, 'single']).result).toEqual({
+        user: { name: 'agent', uid: 0, gid: 0, home: '/home/agent' },
+        id: '0\n',
+        kept: 'kept\nx\n',
+        removed: true,
+      });
     },
   );
 });

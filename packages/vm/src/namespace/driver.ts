@@ -221,7 +221,9 @@ export function createNamespaceDriver(): Driver {
     async remove(dir: string): Promise<void> {
       const record = await readRecord(dir);
       await stop(dir);
-      if (!asRoot && record.ids.writer === 'newidmap') {
+      // Overlay leaves mode-000 work dirs and files of subordinate ids behind: only the
+      // sandbox's own root may delete them.
+      if (!asRoot) {
         await deleteLayerAsSandboxRoot(bwrapPath(), paths(dir).layer, record.ids, writeMaps);
       }
       await rm(dir, { recursive: true, force: true });

@@ -40,7 +40,8 @@ export async function deleteLayerAsSandboxRoot(
       [
         ...['--unshare-user', '--userns-block-fd', '3', '--info-fd', '4', '--cap-add', 'ALL'],
         ...['--ro-bind', '/', '/', '--tmpfs', '/tmp', '--bind-fd', '5', '/tmp/layer', '--'],
-        ...['setpriv', '--reuid=0', '--regid=0', '--clear-groups', '--'],
+        ...['setpriv', '--reuid=0', '--regid=0'],
+        ...[ids.writer === 'single' ? '--keep-groups' : '--clear-groups', '--'],
         ...['find', '/tmp/layer', '-mindepth', '1', '-delete'],
       ],
       { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', fd] },
