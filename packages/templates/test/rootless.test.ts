@@ -1,0 +1,87 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { sha } from './helpers/image.ts';
+import { type Entry, tar } from './helpers/tar-writer.ts';
+import { listTree, tempDir } from './helpers/tmp.ts';
+
+const NOBODY = 65534;
+const canSwitch = process.geteuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+if (!canSwitch)
+  console.warn('skipping rootless unpack tests: they need root and setpriv to run as another user');
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const child = fileURLToPath(new URL('./helpers/unpack-child.ts', import.meta.url));
+
+/** Unpacks `layers` as the unprivileged user nobody, into a directory nobody owns. */
+function unpackAsNobody(layers: Entry[][]) {
+  const base = tempDir();
+  for (const d of ['tmp', 'outside', 'layers']) mkdirSync(join(base, d));
+  writeFileSync(join(base, 'outside/secret'), 'secret');
+  chownSync(base, NOBODY, NOBODY);
+  chownSync(join(base, 'tmp'), NOBODY, NOBODY);
+  const files = layers.map((entries, i) => {
+    const bytes = gzipSync(
+      tar(
+        entries.map((e) => ({ ...e, linkname: e.linkname?.replace('OUT', join(base, 'outside')) })),
+      ),
+    );
+    const path = join(base, 'layers', `l${i}`);
+    writeFileSync(path, bytes);
+    return { path, digest: sha(bytes) };
+  });
+  const dest = join(base, 'rootfs');
+  const args = JSON.stringify([files, dest, join(base, 'tmp')]);
+  const out = execFileSync(
+    'setpriv',
+    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', tsx, child, args],
+    { encoding: 'utf8' },
+  );
+  return { base, dest, result: JSON.parse(out.trim().split('\n').at(-1)!) };
+}
+
+describe.skipIf(!canSwitch)('rootless unpack (as nobody)', () => {
+  it('keeps modes and times, gives files to the caller, and copes with read-only directories', async () => {
+    const { dest, result } = unpackAsNobody([
+      [
+        { name: 'ro/', type: 'dir', mode: 0o555, mtime: 1600000000 },
+        { name: 'ro/inner/', type: 'dir', mode: 0o500 },
+        { name: 'ro/inner/f', data: 'x', mode: 0o4755, uid: 0, gid: 0 },
+        { name: 'home/agent/', type: 'dir', uid: 1000, gid: 1000 },
+      ],
+      [{ name: 'ro/inner/g', data: 'second layer writes into a read-only directory', mode: 0o600 }],
+    ]);
+    expect(result).toEqual({
+      ok: true,
+      stats: { files: 2, dirs: 3, symlinks: 0, hardlinks: 0, whiteouts: 0, skipped: 0, bytes: 47 },
+    });
+    expect(listTree(dest)).toEqual([
+      'home/',
+      'home/agent/',
+      'ro/',
+      'ro/inner/',
+      'ro/inner/f',
+      'ro/inner/g',
+    ]);
+    const f = statSync(join(dest, 'ro/inner/f'));
+    expect([f.uid, f.gid, f.mode & 0o7777]).toEqual([NOBODY, NOBODY, 0o4755]);
+    expect(statSync(join(dest, 'ro')).mode & 0o7777).toBe(0o555);
+    expect(statSync(join(dest, 'ro')).mtimeMs).toBe(1600000000000);
+    expect(statSync(join(dest, 'ro/inner')).mode & 0o7777).toBe(0o500);
+    expect(statSync(join(dest, 'home/agent')).uid).toBe(NOBODY);
+  });
+
+  it('refuses a write through a planted symlink and leaves the outside alone', async () => {
+    const { base, dest, result } = unpackAsNobody([
+      [{ name: 'etc', type: 'symlink', linkname: 'OUT' }],
+      [{ name: 'etc/passwd', data: 'x' }],
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.code).toBe('SBX_TEMPLATES_UNSAFE_LAYER');
+    expect(listTree(join(base, 'outside'))).toEqual(['secret']);
+    expect(lstatSync(dest, { throwIfNoEntry: false })).toBeUndefined();
+    expect(listTree(join(base, 'tmp'))).toEqual([]);
+  });
+});
