@@ -21,6 +21,7 @@ DEB_TOOLS=(
   newuidmap:uidmap
   fuse-overlayfs:fuse-overlayfs
   zstd:zstd
+  openssl:openssl
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
