@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openStore, type ProgressEvent } from '../src/store/store.ts';
-import { CONFIG, dockerArchive, sha, writeOciLayout } from './helpers/image.ts';
+import {
+  CONFIG,
+  configFor,
+  dockerArchive,
+  manifestFor,
+  sha,
+  writeOciLayout,
+} from './helpers/image.ts';
 import { tar } from './helpers/tar-writer.ts';
 import { listTree, tempDir } from './helpers/tmp.ts';
 
@@ -95,6 +102,45 @@ describe('store + archives', () => {
       'docker.io/team/tool:v2',
     ]);
     expect((await store.resolve('other')).id).toBe(img!.id);
+  });
+
+  it('imports the OCI-based docker save format of Docker 25+', async () => {
+    const dir = tempDir();
+    const layerTar = tar(base);
+    const config = configFor([layerTar]);
+    const blob = (b: Buffer) => ({ name: `blobs/sha256/${sha(b).slice(7)}`, data: b });
+    const manifest = manifestFor(config, [layerTar]);
+    const archive = tar([
+      { name: 'blobs/', type: 'dir' },
+      { name: 'blobs/sha256/', type: 'dir' },
+      blob(layerTar),
+      blob(config),
+      blob(manifest),
+      {
+        name: 'index.json',
+        data: JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: sha(manifest),
+              size: manifest.length,
+            },
+          ],
+        }),
+      },
+      { name: 'oci-layout', data: '{"imageLayoutVersion":"1.0.0"}' },
+      {
+        name: 'manifest.json',
+        data: JSON.stringify([
+          { Config: blob(config).name, RepoTags: ['new/docker:25'], Layers: [blob(layerTar).name] },
+        ]),
+      },
+    ]);
+    writeFileSync(join(dir, 'save.tar'), archive);
+    const [img] = await storeIn(dir).importArchive(join(dir, 'save.tar'));
+    expect([img!.reference, img!.id]).toEqual(['docker.io/new/docker:25', sha(config)]);
+    expect(listTree(img!.rootfs)).toEqual(['bin/', 'bin/tool', 'etc/', 'etc/os-release']);
   });
 
   it('names an import with --tag and shares one unpack between concurrent resolves', async () => {
