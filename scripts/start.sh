@@ -13,3 +13,4 @@ pnpm run build >/dev/null
 sbx() { node apps/cli/dist/bin.js "$@"; }
 sbx version
 sbx --help
+sbx network proxy --default --show   # the policy new sandboxes start from (created on first use)

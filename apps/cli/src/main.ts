@@ -18,6 +18,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     .command(commands)
     .demandCommand(1, `${scriptName}: a command is needed; run '${scriptName} --help' for the list`)
     .recommendCommands()
+    .completion('completion', 'Print a bash/zsh completion script: sbx completion >> ~/.bashrc')
     .strict()
     .version(VERSION)
     .help()

@@ -3,6 +3,7 @@ import { createCommand } from './create.ts';
 import { daemonCommand } from './daemon.ts';
 import { execCommand } from './exec.ts';
 import { inspectCommand } from './inspect.ts';
+import { installPluginCommand, uninstallPluginCommand } from './install-plugin.ts';
 import { lsCommand } from './ls.ts';
 import { networkCommand } from './network.ts';
 import { resetCommand } from './reset.ts';
@@ -29,5 +30,7 @@ export const commands: CommandModule<any, any>[] = [
   networkCommand,
   templateCommand,
   daemonCommand,
+  installPluginCommand,
+  uninstallPluginCommand,
   versionCommand,
 ];
