@@ -78,7 +78,10 @@ export function curl(args: string[]): Promise<CurlResult> {
         '\n%{http_code}',
         ...args,
       ],
-      { maxBuffer: 64 << 20, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+      {
+        maxBuffer: 64 << 20,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C.UTF-8' },
+      },
       (error, stdout) => {
         const at = stdout.lastIndexOf('\n');
         resolve({

@@ -49,45 +49,76 @@ describe('encoded blocked destinations (default policy)', () => {
   });
   afterAll(() => guard.close());
 
+  // @sbx/policy's table of spellings (src/encodings.test.ts), sent as clients send them.
   const encoded = [
+    '127.0.0.1',
     '2130706433',
-    '0x7f000001',
     '0x7f.1',
+    '0x7F000001',
     '0177.0.0.1',
     '127.1',
-    '127.0.0.1',
+    '127.0.0.1.',
     '127.000.000.001',
-    '[::1]',
-    '[0:0:0:0:0:0:0:1]',
-    '[::ffff:127.0.0.1]',
-    '[::ffff:7f00:1]',
-    '[::127.0.0.1]',
-    '[64:ff9b::7f00:1]',
-    '[2002:7f00:1::]',
-    '0.0.0.0',
-    '0',
+    '１２７.０.０.１',
     'localhost',
     'LOCALHOST.',
     'LocalHost',
     'host.docker.internal',
     'HOST.DOCKER.INTERNAL.',
+    '[::ffff:127.0.0.1]',
+    '[::ffff:7f00:1]',
+    '[::127.0.0.1]',
+    '[2002:7f00:1::]',
+    '[2002:7f00:1:ffff::1]',
+    '[64:ff9b::7f00:1]',
+    '[64:ff9b::127.0.0.1]',
+    '[::1]',
+    '[0:0:0:0:0:0:0:1]',
+    '[::]',
+    '0.0.0.0',
+    '0',
+    '[::ffff:0.0.0.0]',
+    '[fe80::1%25eth0]',
+    '[FE80::1%25eth0]',
+    '[fd12:3456::1]',
+    '169.254.169.254',
+    '0xa9fea9fe',
+    '[::ffff:169.254.169.254]',
+    '[64:ff9b::a9fe:a9fe]',
+    '[2002:a00:1::]',
+    '012.1',
+    '172.31.255.255',
+    '192.168.0.1',
+    '3232235521',
   ];
 
+  // Node's parser refuses raw non-ASCII bytes in a request line before the policy sees them.
+  const rawRefusal = (host: string) =>
+    /^[\x20-\x7e]*$/.test(host) ? 'HTTP/1.1 403 Forbidden' : 'HTTP/1.1 400 Bad Request';
+
+  // Even `--allow-host *` keeps the blocked ranges closed: only explicit host rules lift them.
+  const policy = { allowHosts: ['*'] };
+
   it.each(encoded)('refuses http://%s through the forward proxy', async (host) => {
-    proxy = await startProxy({}, { resolver: async () => [] });
+    proxy = await startProxy(policy, { resolver: async () => [] });
     const r = await curl(['-x', proxy.url, `http://${host}:${guard.port}/`]);
     expect([r.status, r.body.startsWith('sbx proxy:')]).toEqual([403, true]);
+    const raw = await rawExchange(
+      proxy.port,
+      `GET http://${host}:${guard.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    expect(raw.text.split('\r\n')[0]).toBe(rawRefusal(host));
     expect(guard.hits()).toBe(0);
   });
 
   it.each(encoded)('refuses CONNECT %s', async (host) => {
-    proxy = await startProxy({}, { resolver: async () => [] });
+    proxy = await startProxy(policy, { resolver: async () => [] });
     const r = await curl(['-x', proxy.url, '--proxytunnel', `http://${host}:${guard.port}/`]);
     expect(r.exit).toBe(56);
     const { head } = await openTunnel(proxy.port, `${host}:${guard.port}`).catch(() => ({
       head: 'error',
     }));
-    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(head.split('\r\n')[0]).toBe(rawRefusal(host));
     expect(guard.hits()).toBe(0);
   });
 });
