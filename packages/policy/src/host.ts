@@ -11,11 +11,20 @@ export type ParsedHost =
 const MAX_INPUT = 1024;
 const scratch = new Uint16Array(8);
 
-/** Per ASCII code: 0 not allowed in a name, 1 canonical (a-z 0-9 - _ .), 2 upper case. */
-const CLASS = new Uint8Array(128);
-for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789-_.') CLASS[c.charCodeAt(0)] = 1;
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') CLASS[c.charCodeAt(0)] = 2;
+// Character classes of a name, so that the common character costs one table load and one test.
+const INVALID = 0;
+const PLAIN = 1; // a-z 0-9 - _
+const UPPER = 2;
 const NON_ASCII = 3;
+const DOT_CLASS = 4;
+const X_LOWER = 5; // `x` and `X` may start an `xn--` label
+const X_UPPER = 6;
+const CLASS = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwyz0123456789-_') CLASS[c.charCodeAt(0)] = PLAIN;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWYZ') CLASS[c.charCodeAt(0)] = UPPER;
+CLASS[0x2e] = DOT_CLASS;
+CLASS[0x78] = X_LOWER;
+CLASS[0x58] = X_UPPER;
 
 function describe(c: number): string {
   if (c < 0x20 || c === 0x7f) return 'a control character';
@@ -51,18 +60,21 @@ function parseName(input: string, alias: boolean, mapped = false): ParsedHost | 
   for (let i = 0; i < end; i++) {
     const c = input.charCodeAt(i);
     const k = c < 128 ? CLASS[c]! : NON_ASCII;
-    if (k === 0) return `it contains ${describe(c)}`;
-    if (k > worst) worst = k;
-    if (c === DOT) {
+    if (k === PLAIN) continue;
+    if (k === DOT_CLASS) {
       if (i === labelStart) return 'the name has an empty label';
       if (i - labelStart > 63) return `a label is ${i - labelStart} characters long (at most 63)`;
       labelStart = i + 1;
-    } else if (i === labelStart && (c | 0x20) === 0x78 && isPunyPrefix(input, i, end)) puny = true;
+    } else if (k === X_LOWER || k === X_UPPER) {
+      if (k === X_UPPER) worst = Math.max(worst, UPPER);
+      if (i === labelStart && isPunyPrefix(input, i, end)) puny = true;
+    } else if (k === INVALID) return `it contains ${describe(c)}`;
+    else if (k > worst) worst = k;
   }
-  if (worst !== 1 || (puny && !mapped)) {
+  if (worst !== PLAIN || (puny && !mapped)) {
     if (mapped) return 'it is not a valid domain name';
     // UTS #46 non-transitional processing, exactly as WHATWG URL (and so browsers) do it.
-    const ascii = worst === 2 && !puny ? input.toLowerCase() : domainToASCII(input);
+    const ascii = worst === UPPER && !puny ? input.toLowerCase() : domainToASCII(input);
     if (ascii === '') return 'it is not a valid internationalised domain name';
     return parseName(ascii, alias, true);
   }

@@ -1,6 +1,12 @@
 import type { Cidr } from './cidr.ts';
 import type { HostPattern } from './pattern.ts';
 
+function dots(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('.'); i >= 0; i = s.indexOf('.', i + 1)) n++;
+  return n;
+}
+
 /** Specificity rank of a host pattern: lower is more specific. */
 function rank(p: HostPattern): number {
   if (p.kind === 'exact') return p.port !== 0 ? 0 : 1;
@@ -16,7 +22,7 @@ export function compareHostPatterns(a: HostPattern, b: HostPattern): number {
   const r = rank(a) - rank(b);
   if (r !== 0) return r;
   if (a.kind === 'wildcard') {
-    const labels = b.host.split('.').length - a.host.split('.').length;
+    const labels = dots(b.host) - dots(a.host);
     if (labels !== 0) return labels;
     const ports = (a.port === 0 ? 1 : 0) - (b.port === 0 ? 1 : 0);
     if (ports !== 0) return ports;
