@@ -27,6 +27,9 @@ function json(bytes: Buffer | string, what: string): Record<string, unknown> {
 }
 
 const MAX_BLOB = 2 ** 42;
+const MAX_LAYERS = 128;
+/** Configs are read into memory, so a manifest may not declare a bigger one. */
+export const MAX_CONFIG = 8 << 20;
 
 export function parseDescriptor(v: unknown, what: string): Descriptor {
   const d = v as Partial<Descriptor> | null;
@@ -84,10 +87,23 @@ export function parseManifest(bytes: Buffer): Manifest {
     );
   }
   if (!Array.isArray(doc.layers)) throw invalid('image manifest', 'it has no layers list');
+  if (doc.layers.length > MAX_LAYERS) {
+    throw invalid(
+      'image manifest',
+      `it has ${doc.layers.length} layers, more than the ${MAX_LAYERS} an image may have`,
+    );
+  }
+  const config = parseDescriptor(doc.config, 'image manifest');
+  if (config.size > MAX_CONFIG) {
+    throw invalid(
+      'image manifest',
+      `its config is declared as ${config.size} bytes, more than the ${MAX_CONFIG} allowed`,
+    );
+  }
   return {
     schemaVersion: 2,
     ...(typeof doc.mediaType === 'string' ? { mediaType: doc.mediaType } : {}),
-    config: parseDescriptor(doc.config, 'image manifest'),
+    config,
     layers: doc.layers.map((l) => parseDescriptor(l, 'image manifest')),
   };
 }
