@@ -5,9 +5,10 @@ import { imageOwnerShift } from '../src/index.ts';
 
 /**
  * A tiny image root filesystem from busybox-static: /bin/busybox, its applet links, and an
- * /etc/passwd with `agent` (1000). Owned like @sbx/templates would unpack it for this user.
+ * /etc/passwd with `agent` (1000). Owned like @sbx/templates would unpack it for this user
+ * (`shift: false`: as a root unpack without `imageOwnerShift()`).
  */
-export function busyboxRootfs(dir: string): string {
+export function busyboxRootfs(dir: string, options: { shift?: boolean } = {}): string {
   const root = join(dir, 'rootfs');
   for (const sub of [
     'bin',
@@ -32,7 +33,7 @@ export function busyboxRootfs(dir: string): string {
   );
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nagent:x:1000:\n');
   writeFileSync(join(root, 'var/www/index.html'), 'shared loopback\n');
-  const shift = imageOwnerShift();
+  const shift = options.shift === false ? undefined : imageOwnerShift();
   if (shift) {
     execFileSync('chown', ['-R', '-h', `${shift.uid}:${shift.gid}`, root]);
     chownSync(join(root, 'home/agent'), shift.uid + 1000, shift.gid + 1000);

@@ -305,6 +305,28 @@ export const scenarios = {
       return { user: sb.user, id: id.stdout, kept: kept.stdout, removed: !existsSync(sb.dir) };
     }),
 
+  /** The CA and /etc/hosts reach images and the host template, writable or not. */
+  trust: () =>
+    withLab(async (lab) => {
+      const check = sh(
+        'grep host.docker.internal /etc/hosts; tail -n 3 /etc/ssl/certs/ca-certificates.crt; tail -n 3 "$SSL_CERT_FILE"',
+      );
+      const result: Record<string, string> = {};
+      const unshifted = busyboxRootfs(join(lab.tmp, 'unshifted'), { shift: false });
+      const templates: Array<[string, TemplateSource]> = [
+        ['host', { type: 'host' }],
+        ['image', { type: 'image', rootfs: lab.rootfs }],
+        ['unshifted', { type: 'image', rootfs: unshifted }],
+      ];
+      for (const [name, template] of templates) {
+        const sb = await lab.sandbox(`trust-${name}`, template);
+        await lab.driver.start(sb.dir, { caCertPem: PEM });
+        const out = await run(lab.driver, sb.dir, check);
+        result[name] = out.stdout + out.stderr;
+      }
+      return result;
+    }),
+
   setuid: () =>
     withLab(async (lab) => {
       const sb = await lab.sandbox('suid', { type: 'host' });

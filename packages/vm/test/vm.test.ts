@@ -166,6 +166,15 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
     },
   );
 
+  it.skipIf(skip)('puts the CA and the proxy name into images and the host template', async () => {
+    const expected = `127.0.0.1\thost.docker.internal\n${PEM}${PEM}`;
+    expect(await runScenario(as, 'trust')).toEqual({
+      host: expected,
+      image: expected,
+      unshifted: expected,
+    });
+  });
+
   it.skipIf(skip)("runs setuid programs owned by the sandbox's root (sudo)", async () => {
     expect(await runScenario(as, 'setuid')).toEqual({ install: 0, euid: '0\n' });
   });
@@ -191,14 +200,14 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
         // busybox wget honours http_proxy for every host not in NO_PROXY
         seen: ['GET http://host.docker.internal:3128/hello', 'GET http://example.com/page'],
         env: [
-          'CURL_CA_BUNDLE=/etc/sbx/ca-bundle.pem',
-          'GIT_SSL_CAINFO=/etc/sbx/ca-bundle.pem',
+          'CURL_CA_BUNDLE=/run/sbx/ca-bundle.pem',
+          'GIT_SSL_CAINFO=/run/sbx/ca-bundle.pem',
           'HTTPS_PROXY=http://host.docker.internal:3128',
           'HTTP_PROXY=http://host.docker.internal:3128',
-          'NODE_EXTRA_CA_CERTS=/etc/sbx/ca-bundle.pem',
+          'NODE_EXTRA_CA_CERTS=/run/sbx/ca-bundle.pem',
           'NO_PROXY=localhost,127.0.0.1,::1',
-          'REQUESTS_CA_BUNDLE=/etc/sbx/ca-bundle.pem',
-          'SSL_CERT_FILE=/etc/sbx/ca-bundle.pem',
+          'REQUESTS_CA_BUNDLE=/run/sbx/ca-bundle.pem',
+          'SSL_CERT_FILE=/run/sbx/ca-bundle.pem',
           'http_proxy=http://host.docker.internal:3128',
           'https_proxy=http://host.docker.internal:3128',
           'no_proxy=localhost,127.0.0.1,::1',

@@ -1,7 +1,10 @@
 import type { SandboxRecord } from './record.ts';
 
-/** Path of the CA bundle (image bundle + sandbox CA) that the CA variables name. */
-export const CA_BUNDLE = '/etc/sbx/ca-bundle.pem';
+/**
+ * The CA bundle (image bundle + sandbox CA) that the CA variables name: on the fresh /run of
+ * each start, read-only, so it exists whatever the image lets its root change.
+ */
+export const CA_BUNDLE = '/run/sbx/ca-bundle.pem';
 export const PROXY_URL = 'http://host.docker.internal:3128';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

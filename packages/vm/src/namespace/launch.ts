@@ -183,7 +183,8 @@ function innerArgs({ record }: LaunchInput): string[] {
     for (const parent of ancestors(ws.path)) args.push('--perms', '0755', '--dir', parent);
     args.push(ws.readOnly ? '--ro-bind' : '--bind', `/tmp/sbx/ws/${i}`, ws.path);
   });
-  args.push('--chdir', '/', '--', '/.sbx-init-released');
+  // The setup script appends its read-only binds and `-- /.sbx-init-released`.
+  args.push('--chdir', '/');
   return args;
 }
 
