@@ -77,6 +77,24 @@ describe('policy modes and defaults', () => {
       allow(null, 'default', '93.184.215.14'),
     ],
     [
+      'an IP literal host is its own address: addresses are ignored',
+      {},
+      { host: '93.184.215.14', port: 443, addresses: ['10.0.0.1'] },
+      allow(null, 'default', '93.184.215.14'),
+    ],
+    [
+      'a blocked IP literal is not saved by public addresses',
+      {},
+      { host: '10.0.0.1', port: 443, addresses: ['93.184.215.14'] },
+      deny('10.0.0.0/8', 'cidr-rule'),
+    ],
+    [
+      'localhost ignores addresses: it is always loopback',
+      { allowHosts: ['localhost:8080'] },
+      { host: 'host.docker.internal', port: 8080, addresses: ['192.0.2.1'] },
+      allow('localhost:8080', 'host-rule', '127.0.0.1'),
+    ],
+    [
       'every address blocked: the first blocking CIDR is the rule',
       {},
       { host: 'example.com', port: 443, addresses: ['192.168.1.1', '10.0.0.1'] },
