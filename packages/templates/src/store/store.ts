@@ -21,6 +21,8 @@ export interface StoreOptions {
   root?: string;
   /** Keep file owners from the layers; defaults to true as root (rootless: files belong to the caller). */
   chown?: boolean;
+  /** Refuse images that unpack to more file data than this (decompression bombs); default 64 GiB. */
+  maxUnpackedBytes?: number;
 }
 
 /** An image in the store, ready for a sandbox. */
@@ -66,6 +68,7 @@ export class Store {
   readonly flights = new SingleFlight();
   private readonly rootfsDir: string;
   private readonly chown: boolean | undefined;
+  private readonly maxBytes: number | undefined;
   private active = 0;
   private idle: (() => void)[] = [];
 
@@ -78,6 +81,7 @@ export class Store {
     this.blobs = new BlobStore(this.root, this.tmpDir);
     this.refs = new RefStore(this.root, this.tmpDir);
     this.chown = options.chown;
+    this.maxBytes = options.maxUnpackedBytes;
   }
 
   /** Runs an operation that writes blobs; prune waits for these so it never sweeps a pull in progress. */
@@ -267,6 +271,7 @@ export class Store {
         await unpackLayers(layers, rootfs, {
           tmpDir: this.tmpDir,
           ...(this.chown !== undefined ? { chown: this.chown } : {}),
+          ...(this.maxBytes !== undefined ? { maxBytes: this.maxBytes } : {}),
           ...(onProgress ? { onProgress } : {}),
         });
       } catch (err) {

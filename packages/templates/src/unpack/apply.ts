@@ -37,6 +37,8 @@ export interface ApplyStats {
 export interface ApplierOptions {
   /** Keep the owners recorded in the layers (needs root); otherwise files belong to the caller. */
   chown: boolean;
+  /** Refuse layers that unpack to more file data than this (decompression bombs). */
+  maxBytes: number;
 }
 
 /**
@@ -133,9 +135,14 @@ export class Applier implements TarSink {
 
   data(chunk: Buffer): void {
     if (this.fd < 0) return;
+    this.stats.bytes += chunk.length;
+    if (this.stats.bytes > this.options.maxBytes) {
+      throw new UnsafePathError(
+        `the image unpacks to more than ${this.options.maxBytes} bytes of file data`,
+      );
+    }
     let off = 0;
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
-    this.stats.bytes += chunk.length;
   }
 
   entryEnd(): void {

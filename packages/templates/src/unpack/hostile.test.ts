@@ -172,6 +172,23 @@ describe('hostile layers', () => {
     ]);
   });
 
+  it('stops a decompression bomb at the size limit and leaves nothing', async () => {
+    const base = tempDir();
+    mkdirSync(join(base, 'tmp'));
+    const bytes = gzipSync(tar([{ name: 'zeros', data: Buffer.alloc(8 << 20) }]));
+    const path = join(base, 'bomb');
+    writeFileSync(path, bytes);
+    await expect(
+      unpackLayers([{ path, digest: 'sha256:bomb' }], join(base, 'r'), {
+        tmpDir: join(base, 'tmp'),
+        maxBytes: 1 << 20,
+      }),
+    ).rejects.toThrow(
+      'refused layer 1 of 1 (sha256:bomb), entry "zeros": the image unpacks to more than 1048576 bytes of file data',
+    );
+    expect(listTree(base)).toEqual(['bomb', 'tmp/']);
+  });
+
   it('names the layer and entry and says what to do', async () => {
     const base = tempDir();
     mkdirSync(join(base, 'tmp'));

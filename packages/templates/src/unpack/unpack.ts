@@ -9,6 +9,8 @@ import { decompressor, sniffCompression } from './decompress.ts';
 import { TarFormatError, TarParser } from './tar.ts';
 import { UnsafePathError } from './tree.ts';
 
+const DEFAULT_MAX_BYTES = 64 * 2 ** 30;
+
 export interface LayerFile {
   /** Path of the (possibly compressed) layer blob. */
   path: string;
@@ -33,6 +35,8 @@ export interface UnpackOptions {
   tmpDir: string;
   /** Keep owners from the layers; defaults to true when running as root. */
   chown?: boolean;
+  /** Refuse images that unpack to more file data than this; default 64 GiB. */
+  maxBytes?: number;
   onProgress?: (p: UnpackProgress) => void;
 }
 
@@ -46,7 +50,10 @@ export async function unpackLayers(
   options: UnpackOptions,
 ): Promise<ApplyStats> {
   const work = await mkdtemp(join(options.tmpDir, 'unpack-'));
-  const applier = new Applier(work, { chown: options.chown ?? process.geteuid?.() === 0 });
+  const applier = new Applier(work, {
+    chown: options.chown ?? process.geteuid?.() === 0,
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+  });
   try {
     for (const [i, layer] of layers.entries()) {
       applier.layer = i;
