@@ -6,6 +6,7 @@ import { inspectCommand } from './inspect.ts';
 import { installPluginCommand, uninstallPluginCommand } from './install-plugin.ts';
 import { lsCommand } from './ls.ts';
 import { networkCommand } from './network.ts';
+import { proxyCommand } from './proxy.ts';
 import { resetCommand } from './reset.ts';
 import { rmCommand } from './rm.ts';
 import { runCommand } from './run.ts';
@@ -29,6 +30,7 @@ export const commands: CommandModule<any, any>[] = [
   resetCommand,
   networkCommand,
   templateCommand,
+  proxyCommand,
   daemonCommand,
   installPluginCommand,
   uninstallPluginCommand,
