@@ -1,5 +1,6 @@
 import type { Cidr } from './cidr.ts';
 import type { HostPattern } from './pattern.ts';
+import type { CidrRule, HostRule, PolicyMode, PolicyRule } from './types.ts';
 
 function dots(s: string): number {
   let n = 0;
@@ -42,4 +43,35 @@ export function compareCidrs(a: Cidr, b: Cidr): number {
     }
   }
   return 0;
+}
+
+const byHost = (a: [HostPattern, HostRule], b: [HostPattern, HostRule]) =>
+  compareHostPatterns(a[0], b[0]) || (a[1].action === 'block' ? -1 : 1);
+const byCidr = (a: [Cidr, CidrRule], b: [Cidr, CidrRule]) =>
+  compareCidrs(a[0], b[0]) || (a[1].action === 'allow' ? -1 : 1);
+
+/**
+ * The rules in evaluation order, frozen: allow/block host rules by specificity, the default
+ * mode, allow/block CIDRs, then bypass host rules and bypass CIDRs.
+ */
+export function orderRules(
+  mode: PolicyMode,
+  hosts: [HostPattern, HostRule][],
+  bypassHosts: [HostPattern, HostRule][],
+  cidrs: [Cidr, CidrRule][],
+): readonly PolicyRule[] {
+  const sortedCidrs = [...cidrs].sort(byCidr).map(([, r]) => r);
+  const ordered: PolicyRule[] = [
+    ...[...hosts].sort(byHost).map(([, r]) => r),
+    {
+      kind: 'default',
+      action: mode === 'allow' ? 'allow' : 'block',
+      pattern: null,
+      source: 'policy',
+    },
+    ...sortedCidrs.filter((r) => r.action !== 'bypass'),
+    ...[...bypassHosts].sort(byHost).map(([, r]) => r),
+    ...sortedCidrs.filter((r) => r.action === 'bypass'),
+  ];
+  return Object.freeze(ordered.map((r) => Object.freeze(r)));
 }

@@ -6,7 +6,7 @@ import { parseHost } from './host.ts';
 import { HostTable } from './host-table.ts';
 import { formatIPv4, parseIPv4Strict } from './ipv4.ts';
 import { embeddedIPv4, formatIPv6, isCanonicalIPv6, isMapped, parseIPv6 } from './ipv6.ts';
-import { compareCidrs, compareHostPatterns } from './order.ts';
+import { orderRules } from './order.ts';
 import type { HostPattern } from './pattern.ts';
 import { type CidrAction, PrefixTrie } from './prefix-trie.ts';
 import type {
@@ -113,14 +113,8 @@ export class CompiledPolicy implements Policy {
       const rule: CidrRule = { kind: 'cidr', action, pattern: e.value.text, source: e.source };
       const index = this.cidrRules.push(rule) - 1;
       const c = e.value;
-      if (c.family === 4) this.trie4.insert((i) => (c.addr >>> (31 - i)) & 1, c.len, action, index);
-      else
-        this.trie6.insert(
-          (i) => (c.pieces[i >>> 4]! >>> (15 - (i & 15))) & 1,
-          c.len,
-          action,
-          index,
-        );
+      if (c.family === 4) this.trie4.insert4(c.addr, c.len, action, index);
+      else this.trie6.insert6(c.pieces, c.len, action, index);
       cidrRules.push([c, rule]);
     };
     for (const e of cidrs.allowCidrs) addCidr(e, 'allow');
@@ -133,28 +127,7 @@ export class CompiledPolicy implements Policy {
       this.localStages.set([this.verdict, this.verdictRule, this.bypassCidr ? 1 : 0], i * 3);
     });
 
-    const byHost = (a: [HostPattern, HostRule], b: [HostPattern, HostRule]) =>
-      compareHostPatterns(a[0], b[0]) || (a[1].action === 'block' ? -1 : 1);
-    const byCidr = (a: [Cidr, CidrRule], b: [Cidr, CidrRule]) =>
-      compareCidrs(a[0], b[0]) || (a[1].action === 'allow' ? -1 : 1);
-    hostRules.sort(byHost);
-    bypassRules.sort(byHost);
-    cidrRules.sort(byCidr);
-    const deciding = cidrRules.filter(([, r]) => r.action !== 'bypass').map(([, r]) => r);
-    const bypassing = cidrRules.filter(([, r]) => r.action === 'bypass').map(([, r]) => r);
-    const ordered: PolicyRule[] = [
-      ...hostRules.map(([, r]) => r),
-      {
-        kind: 'default',
-        action: mode === 'allow' ? 'allow' : 'block',
-        pattern: null,
-        source: 'policy',
-      },
-      ...deciding,
-      ...bypassRules.map(([, r]) => r),
-      ...bypassing,
-    ];
-    this.ordered = Object.freeze(ordered.map((r) => Object.freeze(r)));
+    this.ordered = orderRules(mode, hostRules, bypassRules, cidrRules);
   }
 
   rules(): readonly PolicyRule[] {

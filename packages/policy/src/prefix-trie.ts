@@ -22,18 +22,33 @@ export class PrefixTrie {
   allowLen = -1;
   bypass = -1;
 
-  /** Stores rule index `rule` for the prefix of `bits` (read by `bit`) of length `len`. */
-  insert(bit: (i: number) => number, len: number, action: CidrAction, rule: number): void {
+  /** Stores rule index `rule` for the IPv4 prefix `addr`/`len`. */
+  insert4(addr: number, len: number, action: CidrAction, rule: number): void {
     let node = 0;
-    for (let i = 0; i < len; i++) {
-      const at = node * STRIDE + ZERO + bit(i);
-      let next = this.data[at]!;
-      if (next < 0) {
-        next = this.newNode();
-        this.data[at] = next;
-      }
-      node = next;
+    for (let i = 0; i < len; i++) node = this.child(node, (addr >>> (31 - i)) & 1);
+    this.store(node, action, rule);
+  }
+
+  /** Stores rule index `rule` for the IPv6 prefix `pieces`/`len`. */
+  insert6(pieces: Uint16Array, len: number, action: CidrAction, rule: number): void {
+    let node = 0;
+    for (let i = 0; i < len; i++)
+      node = this.child(node, (pieces[i >>> 4]! >>> (15 - (i & 15))) & 1);
+    this.store(node, action, rule);
+  }
+
+  private child(node: number, bit: number): number {
+    const at = node * STRIDE + ZERO + bit;
+    let next = this.data[at]!;
+    if (next < 0) {
+      next = this.newNode();
+      this.data[at] = next;
     }
+    return next;
+  }
+
+  // The first rule stored for a prefix and action is kept: duplicates say nothing new.
+  private store(node: number, action: CidrAction, rule: number): void {
     const at = node * STRIDE + FIELD[action];
     if (this.data[at]! < 0) this.data[at] = rule;
   }
