@@ -99,6 +99,8 @@ export class Applier implements TarSink {
     if (existing) {
       if (existing.kind === 'dir' && h.type === 'dir') {
         existing.meta = meta(h);
+        // Re-declared in this layer: an opaque marker later in it must not drop it.
+        existing.layer = this.layer;
         return;
       }
       rmSync(path, { recursive: existing.kind === 'dir', force: true });
@@ -191,11 +193,7 @@ export class Applier implements TarSink {
     if (!found) return;
     const { dir, dirPath } = found;
     if (base === OPAQUE) {
-      for (const [name, child] of dir.children!) {
-        if (child.layer >= this.layer) continue;
-        rmSync(this.abs(join(dirPath, name)), { recursive: true, force: true });
-        dir.children!.delete(name);
-      }
+      this.hideLower(dir, dirPath);
       return;
     }
     if (base.startsWith(`${WH}${WH}`)) return;
@@ -205,6 +203,19 @@ export class Applier implements TarSink {
     if (!dir.children!.has(name)) return;
     rmSync(this.abs(join(dirPath, name)), { recursive: true, force: true });
     dir.children!.delete(name);
+  }
+
+  /** Opaque directory: whatever lower layers put under it goes, whatever this layer wrote stays. */
+  private hideLower(dir: Node, dirPath: string): void {
+    for (const [name, child] of dir.children!) {
+      const rel = join(dirPath, name);
+      if (child.layer < this.layer) {
+        rmSync(this.abs(rel), { recursive: true, force: true });
+        dir.children!.delete(name);
+      } else if (child.kind === 'dir') {
+        this.hideLower(child, rel);
+      }
+    }
   }
 
   private linkTarget(linkname: string): { rel: string; node: Node } {

@@ -74,6 +74,8 @@ export function resolveDir(
       mkdir(pathOf(stack, c));
     }
     if (child.kind === 'dir') {
+      // Touched by this layer: an opaque marker on an ancestor keeps it (and hides what is lower).
+      child.layer = layer;
       stack.push({ node: child, name: c });
       continue;
     }

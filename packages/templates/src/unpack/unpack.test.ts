@@ -188,6 +188,32 @@ describe('unpackLayers', () => {
     expect(readFileSync(join(dest, 'dir'), 'utf8')).toBe('now a file');
   });
 
+  it('hides lower layers under an opaque directory whatever the entry order', async () => {
+    const base = setup();
+    const { dest } = await unpack(base, [
+      [
+        { name: 'a/old', data: '1' },
+        { name: 'a/sub/old', data: '1' },
+        { name: 'a/keep/old', data: '1' },
+      ],
+      [
+        { name: 'a/sub/', type: 'dir' },
+        { name: 'a/sub/new', data: '2' },
+        { name: 'a/keep/new', data: '2' },
+        { name: 'a/.wh..wh..opq' },
+        { name: 'a/late', data: '2' },
+      ],
+    ]);
+    expect(listTree(dest)).toEqual([
+      'a/',
+      'a/keep/',
+      'a/keep/new',
+      'a/late',
+      'a/sub/',
+      'a/sub/new',
+    ]);
+  });
+
   it('replaces a symlink named by a later file instead of writing through it', async () => {
     const base = setup();
     const target = join(base, 'outside', 'planted');
