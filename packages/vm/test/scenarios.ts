@@ -105,6 +105,7 @@ export const scenarios = {
         status: (await lab.driver.inspect(sb.dir)).status,
         result: await run(lab.driver, sb.dir, sh('echo out; echo err >&2; exit 3')),
         identity: await run(lab.driver, sb.dir, sh('id -un; id -u; pwd; hostname')),
+        ids: (await run(lab.driver, sb.dir, { cmd: ['id'] })).stdout,
         root: await run(lab.driver, sb.dir, sh('id -un; whoami', { user: 'root', workdir: '/' })),
         dev: (await run(lab.driver, sb.dir, sh('ls /dev | tr "\\n" " "'))).stdout,
         tty: await run(lab.driver, sb.dir, sh('test -t 0 && test -t 1 && echo tty', { tty: true })),

@@ -83,6 +83,8 @@ beforeAll(() => {
       TEST_USER,
     ]);
   }
+  execFileSync('groupadd', ['-f', 'sbxextra']);
+  execFileSync('usermod', ['-aG', 'sbxextra', TEST_USER]);
   try {
     execFileSync('id', [NOSUB_USER], { stdio: 'ignore' });
   } catch {
@@ -114,6 +116,8 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
         stderr: '',
         exitCode: 0,
       },
+      // no supplementary group of the caller (the test user has one) comes along
+      ids: 'uid=1000(agent) gid=1000(agent)\n',
       root: { stdout: 'root\nroot\n', stderr: '', exitCode: 0 },
       args: { stdout: '--dash $HOME a b\n', stderr: '', exitCode: 0 },
       dev: 'core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ',

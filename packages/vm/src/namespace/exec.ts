@@ -31,8 +31,9 @@ export function execInSandbox(
   const asRoot = process.getuid?.() === 0;
   const args = ['-t', String(initPid), '--user', '--mount', '--net', '--pid', '--ipc', '--uts'];
   args.push('--cgroup', '-r', '-w');
-  // Our own uid already is the sandbox user inside: keep it (setgroups may be denied).
-  if (!asRoot && (record.ids.writer === 'single' || user.uid === record.ids.uid)) {
+  // -S/-G also drop the caller's supplementary groups; with a single mapped id setgroups
+  // is denied, and our own id already is the sandbox's only user.
+  if (!asRoot && record.ids.writer === 'single') {
     args.push('--preserve-credentials');
   } else {
     args.push('-S', String(user.uid), '-G', String(user.gid));
