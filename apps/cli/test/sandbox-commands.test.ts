@@ -7,8 +7,8 @@ import { sandboxHome } from './sandbox-home.ts';
 describe('sbx daemon', { timeout: 60_000 }, () => {
   it('starts, reports and stops sandboxd', async () => {
     await using home = await sandboxHome();
-    const socket = join(home.env.SANDBOXD_HOME, 'sandboxd.sock');
-    const log = join(home.env.SANDBOXD_HOME, 'sandboxd.log');
+    const socket = join(home.env.SANDBOXD_HOME!, 'sandboxd.sock');
+    const log = join(home.env.SANDBOXD_HOME!, 'sandboxd.log');
     expect(await home.sbx(['daemon', 'status', '--json'])).toEqual({
       code: 0,
       stdout: `${JSON.stringify({ running: false, socket, log })}\n`,
@@ -34,10 +34,10 @@ describe('sbx sandbox commands without sandboxes', { timeout: 60_000 }, () => {
   let home: Awaited<ReturnType<typeof sandboxHome>>;
   beforeAll(async () => {
     home = await sandboxHome();
-  });
+  }, 60_000);
   afterAll(async () => {
     await home[Symbol.asyncDispose]();
-  });
+  }, 60_000);
 
   it('lists nothing, and starts the daemon on demand to do so', async () => {
     expect(await home.sbx(['ls'])).toEqual({

@@ -24,11 +24,8 @@ export function createApi(manager: SandboxManager, shutdown: () => void): Router
       return { removed: p.name };
     })
     .add('POST', '/v1/sandboxes/:name/exec', async (_req, _res, p, body) => {
-      const request = execRequestOf(body);
-      if ((body as { detach?: unknown }).detach === true) {
-        return manager.execDetached(p.name!, request);
-      }
-      return manager.execPlan(p.name!, request);
+      // Attached commands are run by the client itself (`execInSandbox`), with its terminal.
+      return manager.execDetached(p.name!, execRequestOf(body));
     })
     .add('GET', '/v1/network-log', async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://sandboxd');

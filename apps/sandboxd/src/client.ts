@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Client } from 'undici';
 import { isSandboxdErrorCode, SandboxdError } from './errors.ts';
 import type { CreateRequest, SandboxView } from './manager.ts';
-import type { ExecPlan, ExecRequest } from './runtime.ts';
+import type { ExecRequest } from './runtime.ts';
 
 /** One request log event as the proxy records it. */
 export interface NetworkEvent {
@@ -67,15 +67,8 @@ export class SandboxdClient {
     await this.#call('DELETE', `/v1/sandboxes/${encodeURIComponent(name)}`);
   }
 
-  execPlan(name: string, request: ExecRequest): Promise<ExecPlan> {
-    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/exec`, request);
-  }
-
   execDetached(name: string, request: ExecRequest): Promise<{ pid: number }> {
-    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/exec`, {
-      ...request,
-      detach: true,
-    });
+    return this.#call('POST', `/v1/sandboxes/${encodeURIComponent(name)}/exec`, request);
   }
 
   networkLog(options: { sandbox?: string; limit?: number } = {}): Promise<NetworkEvent[]> {

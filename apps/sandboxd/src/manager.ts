@@ -15,7 +15,7 @@ import { type DaemonPaths, sandboxFiles } from './paths.ts';
 import { readCredentialRules } from './proxy-config.ts';
 import { removeSandboxDir } from './remove.ts';
 import { RequestLog, readRequestLog } from './request-log.ts';
-import type { ExecPlan, ExecRequest, RunningSandbox, SandboxRuntime } from './runtime.ts';
+import type { ExecRequest, RunningSandbox, SandboxRuntime } from './runtime.ts';
 import { SecretStore } from './secrets.ts';
 
 /** A sandbox as the API shows it: its metadata plus what clients need to drive it. */
@@ -159,6 +159,7 @@ export class SandboxManager {
           env: placeholderEnv(credentials),
           proxyConfigPath: files.proxyConfig,
           proxySocket: files.proxySocket,
+          agentCredentials: agent.credentials,
           secret: (env) => this.#secrets.lookup(name, env, credentials),
           onEvent: (event) => {
             log.append(event).catch((error) => this.#log(`sandbox ${name}: log: ${error.message}`));
@@ -209,11 +210,6 @@ export class SandboxManager {
       this.#requestLogs.delete(name);
       this.#log(`sandbox ${name}: removed`);
     });
-  }
-
-  /** How a client runs a command attached; starts nothing (the client starts first). */
-  async execPlan(name: string, request: ExecRequest): Promise<ExecPlan> {
-    return this.#runningOrThrow(name).execPlan(request);
   }
 
   async execDetached(name: string, request: ExecRequest): Promise<{ pid: number }> {

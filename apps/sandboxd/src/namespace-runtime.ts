@@ -1,18 +1,150 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createProxy, loadOrCreateCertificateAuthority, type ProxyServer } from '@sbx/proxy';
+import { createNamespaceDriver, type Driver, type SandboxSpec } from '@sbx/vm';
 import { SandboxdError } from './errors.ts';
-import type { SandboxRuntime } from './runtime.ts';
+import { openPolicySource, type PolicySource } from './policy-source.ts';
+import { removeSandboxDir } from './remove.ts';
+import type { RunningSandbox, SandboxRuntime, StartSpec } from './runtime.ts';
 
-/** The runtime on @sbx/vm's namespace driver and @sbx/proxy. */
-export async function createNamespaceRuntime(): Promise<SandboxRuntime> {
+const WATCH_MS = 1000;
+
+/**
+ * The runtime on @sbx/vm's namespace driver: per sandbox a proxy on a unix socket in its
+ * directory (its own CA, its policy file watched) and the namespaces bridged to it. Every
+ * sandbox dies with this process (the driver's bwrap runs with --die-with-parent).
+ */
+export async function createNamespaceRuntime(
+  options: { driver?: Driver } = {},
+): Promise<SandboxRuntime> {
+  const driver = options.driver ?? createNamespaceDriver();
   return {
-    async start() {
-      throw new SandboxdError(
-        'SBX_SANDBOXD_START_FAILED',
-        'no sandbox driver is available in this build of sandboxd',
-      );
-    },
+    start: (spec) => startSandbox(driver, spec),
     async remove(_name, dir) {
-      await rm(dir, { recursive: true, force: true });
+      if (existsSync(join(dir, 'driver.json'))) await driver.remove(dir);
+      await removeSandboxDir(dir);
     },
   };
+}
+
+async function startSandbox(driver: Driver, spec: StartSpec): Promise<RunningSandbox> {
+  if (spec.template !== 'host') {
+    throw new SandboxdError(
+      'SBX_SANDBOXD_START_FAILED',
+      `template "${spec.template}" is not available to the namespace driver yet: use the built-in host template (-t host)`,
+    );
+  }
+  if (!existsSync(join(spec.dir, 'driver.json'))) {
+    const sandbox: SandboxSpec = {
+      name: spec.name,
+      dir: spec.dir,
+      template: { type: 'host' },
+      workspaces: spec.workspaces,
+      env: spec.env,
+      ...(await workspaceOwner(spec.workspaces[0]!.path)),
+    };
+    await driver.create(sandbox);
+  }
+  let proxy: ProxyServer | undefined;
+  let source: PolicySource | undefined;
+  let monitor: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const credentials = (
+    extra: readonly { host: string; header: string; format?: string; env: string }[],
+  ) => ({
+    rules: [...spec.agentCredentials, ...extra],
+    secret: spec.secret,
+  });
+  try {
+    source = await openPolicySource(
+      spec.name,
+      (state) => {
+        proxy?.setPolicy(state.policy);
+        proxy?.setCredentials(credentials(state.credentials));
+        spec.log('policy reloaded');
+      },
+      spec.log,
+    );
+    const ca = await loadOrCreateCertificateAuthority(spec.dir, spec.name);
+    proxy = createProxy({
+      policy: source.initial.policy,
+      ca,
+      credentials: credentials(source.initial.credentials),
+      onEvent: spec.onEvent,
+      sandbox: spec.name,
+    });
+    await unlink(spec.proxySocket).catch(() => {});
+    await proxy.listen({ path: spec.proxySocket });
+    await startDriver(driver, spec, ca.certPem);
+  } catch (error) {
+    await source?.close().catch(() => {});
+    await proxy?.close().catch(() => {});
+    await driver.stop(spec.dir).catch(() => {});
+    throw error;
+  }
+  const teardown = async () => {
+    stopped = true;
+    clearInterval(monitor);
+    await driver.stop(spec.dir).catch((error) => spec.log(`stop: ${error.message}`));
+    await source?.close().catch(() => {});
+    await proxy?.close().catch(() => {});
+    await unlink(spec.proxySocket).catch(() => {});
+  };
+  // The driver has no exit event for a sandbox whose init dies: look once a second.
+  monitor = setInterval(() => {
+    driver.inspect(spec.dir).then(
+      (info) => {
+        if (info.status !== 'running' && !stopped) {
+          stopped = true;
+          spec.onExit('its init process ended');
+        }
+      },
+      () => {},
+    );
+  }, WATCH_MS);
+  monitor.unref();
+  return {
+    digest: null,
+    async execDetached(request) {
+      const child = await driver.exec(spec.dir, { ...request, detach: true });
+      return { pid: child.pid };
+    },
+    secretsChanged() {
+      // The proxy asks `spec.secret` on each request, which reads the fresh values.
+    },
+    stop: teardown,
+  };
+}
+
+/**
+ * Starts the namespaces with the proxy bridge and the sandbox CA. @sbx/vm 0.0.0 cannot yet
+ * write the CA bundle over the host template's read-only /etc/ssl/certs; until it can, such
+ * a sandbox starts without the CA (plain HTTP and bypass tunnels work; intercepted HTTPS is
+ * not trusted inside) and the daemon log says so.
+ */
+async function startDriver(driver: Driver, spec: StartSpec, caCertPem: string): Promise<void> {
+  try {
+    await driver.start(spec.dir, { proxySocket: spec.proxySocket, caCertPem });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (spec.template !== 'host' || !/cannot remove .*ca-certificates\.crt/.test(message))
+      throw error;
+    spec.log(
+      'started without the sandbox CA: the driver could not install it into the host template',
+    );
+    await driver.start(spec.dir, { proxySocket: spec.proxySocket });
+  }
+}
+
+/**
+ * Run as root, the sandbox user acts as the owner of the main workspace (when that is not
+ * root), so what the agent writes there belongs to the workspace's owner. Root-owned
+ * workspaces stay read-only to a sandbox started by root: root inside is never root outside.
+ */
+async function workspaceOwner(path: string): Promise<{ hostUser?: { uid: number; gid: number } }> {
+  if (process.getuid?.() !== 0) return {};
+  const info = await stat(path);
+  if (info.uid === 0 || info.gid === 0) return {};
+  return { hostUser: { uid: info.uid, gid: info.gid } };
 }

@@ -1,3 +1,4 @@
+import type { AgentCredential } from './agents.ts';
 import type { Workspace } from './metadata.ts';
 
 /** A command to run in a sandbox, as `sbx exec` gives it. */
@@ -7,16 +8,6 @@ export interface ExecRequest {
   user?: string;
   workdir?: string;
   tty?: boolean;
-}
-
-/**
- * How a client runs an attached command itself: spawning `file args` with `env` joins the
- * sandbox's namespaces, so the command gets the client's own terminal, signals and exit code.
- */
-export interface ExecPlan {
-  file: string;
-  args: string[];
-  env: Record<string, string>;
 }
 
 /** What the runtime needs to start one sandbox. */
@@ -31,6 +22,8 @@ export interface StartSpec {
   env: Record<string, string>;
   proxyConfigPath: string;
   proxySocket: string;
+  /** The agent's credential rules; proxy-config.json may add more. */
+  agentCredentials: AgentCredential[];
   /** The secret value for a credential variable, from sandboxd's memory only. */
   secret: (env: string) => string | undefined;
   /** Each proxy request or tunnel, for the request log. */
@@ -44,7 +37,6 @@ export interface StartSpec {
 export interface RunningSandbox {
   /** The resolved template digest, or null for the built-in host template. */
   readonly digest: string | null;
-  execPlan(request: ExecRequest): Promise<ExecPlan>;
   execDetached(request: ExecRequest): Promise<{ pid: number }>;
   /** Tells the proxy that the secret values changed (a new `run` or `start`). */
   secretsChanged(): void;

@@ -136,7 +136,7 @@ describe('sandboxd API', () => {
       agent: 'shell',
       workspaces: [{ path: project, readOnly: false }],
     });
-    const error = await client.execPlan(sandbox.name, { cmd: ['true'] }).catch((e) => e);
+    const error = await client.execDetached(sandbox.name, { cmd: ['true'] }).catch((e) => e);
     expect([error.code, error.message]).toEqual([
       'SBX_SANDBOXD_NOT_RUNNING',
       `sandbox "shell-project" is not running: start it with 'sbx run shell-project'`,

@@ -13,6 +13,7 @@ describe('sbx exec arguments', () => {
       { env: ['A=1', 'B'], user: 'root', workdir: '/tmp' },
     ],
     [['-d', 'box', 'sleep', '9'], 'box', ['sleep', '9'], { detach: true }],
+    [['-e', 'X=1', 'box', 'sh', '-c', 'x'], 'box', ['sh', '-c', 'x'], { env: ['X=1'] }],
     [['box', '-i', 'x'], 'box', ['-i', 'x'], { interactive: false }],
   ])('%j runs %s %j', async (words, sandbox, cmd, options) => {
     const parsed = await parseExecArgs(words);

@@ -1,6 +1,6 @@
+import { execInSandbox } from '@sbx/sandboxd';
 import yargs from 'yargs';
 import { CliError, EXIT } from '../errors.ts';
-import { runAttached } from '../sandbox/attach.ts';
 import { withDaemon } from '../sandbox/daemon-client.ts';
 import { parseEnvFlags } from '../sandbox/env.ts';
 import { startSandbox } from '../sandbox/start.ts';
@@ -43,11 +43,13 @@ export async function parseExecArgs(
       alias: 'e',
       type: 'string',
       array: true,
+      nargs: 1,
       describe: 'Set NAME=VALUE (or pass NAME)',
     })
     .option('env-file', {
       type: 'string',
       array: true,
+      nargs: 1,
       describe: 'Read NAME=VALUE lines from a file',
     })
     .option('user', {
@@ -99,7 +101,8 @@ export async function exec(words: string[]): Promise<void> {
       await client.execDetached(name, request);
       return 0;
     }
-    return runAttached(await client.execPlan(name, request), { stdin: options.interactive });
+    const result = await execInSandbox(sandbox, request, { interactive: options.interactive });
+    return result.exitCode;
   });
   process.exitCode = code;
 }

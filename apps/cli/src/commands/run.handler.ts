@@ -1,6 +1,11 @@
-import { getAgent, isAgent, type SandboxdClient, type SandboxView } from '@sbx/sandboxd';
+import {
+  execInSandbox,
+  getAgent,
+  isAgent,
+  type SandboxdClient,
+  type SandboxView,
+} from '@sbx/sandboxd';
 import { CliError } from '../errors.ts';
-import { runAttached } from '../sandbox/attach.ts';
 import { withDaemon } from '../sandbox/daemon-client.ts';
 import { parseEnvFlags } from '../sandbox/env.ts';
 import { checkAgentBinary, startSandbox } from '../sandbox/start.ts';
@@ -16,15 +21,11 @@ export async function run(argv: RunArgs): Promise<void> {
       process.stdout.write(`${sandbox.name}\n`);
       return 0;
     }
-    await checkAgentBinary(client, sandbox);
+    await checkAgentBinary(sandbox, env);
     const agent = getAgent(sandbox.agent);
-    const plan = await client.execPlan(sandbox.name, {
-      cmd: [agent.binary, ...agent.args, ...agentArgs],
-      env,
-      workdir: sandbox.workspaces[0]?.path,
-      tty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    });
-    return runAttached(plan, { stdin: true });
+    const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const request = { cmd: [agent.binary, ...agent.args, ...agentArgs], env, tty };
+    return (await execInSandbox(sandbox, request, { interactive: true })).exitCode;
   });
   process.exitCode = code;
 }

@@ -51,11 +51,13 @@ export const runCommand: CommandModule = {
         alias: 'e',
         type: 'string',
         array: true,
+        nargs: 1,
         describe: 'Set NAME=VALUE (or pass NAME) for the agent',
       })
       .option('env-file', {
         type: 'string',
         array: true,
+        nargs: 1,
         describe: 'Read NAME=VALUE lines from a file',
       })
       .option('detach', {

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { getAgent, type SandboxdClient, type SandboxView } from '@sbx/sandboxd';
+import { execInSandbox, getAgent, type SandboxdClient, type SandboxView } from '@sbx/sandboxd';
 import { CliError } from '../errors.ts';
 import { collectSecrets } from './env.ts';
 
@@ -13,19 +12,16 @@ export function startSandbox(client: SandboxdClient, sandbox: SandboxView): Prom
 
 /** Fails with what to do when the agent's program is missing from the sandbox. */
 export async function checkAgentBinary(
-  client: SandboxdClient,
   sandbox: SandboxView,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const binary = getAgent(sandbox.agent).binary;
-  const plan = await client.execPlan(sandbox.name, {
-    cmd: ['sh', '-c', 'command -v "$1"', 'sh', binary],
-  });
-  const found = await new Promise<boolean>((resolve) => {
-    const child = spawn(plan.file, plan.args, { env: plan.env, stdio: 'ignore' });
-    child.on('error', () => resolve(false));
-    child.on('close', (code) => resolve(code === 0));
-  });
-  if (found) return;
+  const { exitCode } = await execInSandbox(
+    sandbox,
+    { cmd: ['sh', '-c', 'command -v "$1"', 'sh', binary], env },
+    { capture: true },
+  );
+  if (exitCode === 0) return;
   throw new CliError(
     `agent binary "${binary}" not found in sandbox: sandbox "${sandbox.name}" uses template "${sandbox.template.ref}", which does not provide it; ` +
       `install it inside ('sbx exec -it ${sandbox.name} sh') or create the sandbox from a template that has it ('sbx run ${sandbox.agent} --template IMAGE')`,

@@ -1,0 +1,306 @@
+import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ProxyConfig, updateProxyConfig } from '@sbx/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alive, descendants, hasBwrap, isRoot } from './bwrap.ts';
+import { ordinaryUser, removeOrdinaryUser } from './ordinary-user.ts';
+import { sandboxHome } from './sandbox-home.ts';
+
+/** A loopback upstream that answers with the request's method, path and x-test-key header. */
+async function upstream(): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    res.end(`${req.method} ${req.url} key=${req.headers['x-test-key'] ?? '-'}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+// As root: sandboxes started by root on workspaces of an ordinary user, then everything run
+// by that ordinary user itself. As another user: that user only.
+const modes: [string, 'root' | 'user' | 'self'][] = isRoot
+  ? [
+      ['started by root', 'root'],
+      ['started by an ordinary user', 'user'],
+    ]
+  : [['started by this user', 'self']];
+
+describe.skipIf(!hasBwrap).each(modes)(
+  'sandboxes on the host template, %s',
+  { timeout: 180_000 },
+  (_label, mode) => {
+    let home: Awaited<ReturnType<typeof sandboxHome>>;
+    let up: Awaited<ReturnType<typeof upstream>>;
+    let other: string;
+    let owner: { uid: number; gid: number } | undefined;
+
+    /** Edits a sandbox's proxy-config.json as its owner would. */
+    const editPolicy = async (name: string, edit: (c: ProxyConfig) => void) => {
+      const file = join(home.env.DOCKER_CONFIG!, 'sandboxes/vm', name, 'proxy-config.json');
+      await updateProxyConfig(file, edit);
+      if (home.user) await chown(file, home.user.uid, home.user.gid);
+    };
+
+    beforeAll(async () => {
+      owner = isRoot ? ordinaryUser() : undefined;
+      home = await sandboxHome(mode === 'user' ? owner : undefined);
+      up = await upstream();
+      other = join(home.root, 'other');
+      await mkdir(other);
+      if (owner) {
+        await chown(home.project, owner.uid, owner.gid);
+        await chown(other, owner.uid, owner.gid);
+      }
+      await writeFile(join(home.root, 'secret.txt'), 'host secret\n', { mode: 0o644 });
+      const created = await home.sbx([
+        'create',
+        'shell',
+        home.project,
+        '-t',
+        'host',
+        '--name',
+        'a',
+      ]);
+      expect(created).toEqual({ code: 0, stdout: 'created and started sandbox a\n', stderr: '' });
+      const b = await home.sbx(['create', 'shell', other, '-t', 'host', '-q']);
+      expect(b).toEqual({ code: 0, stdout: 'shell-other\n', stderr: '' });
+    }, 180_000);
+    afterAll(async () => {
+      await home?.[Symbol.asyncDispose]();
+      up?.server.close();
+      if (owner) removeOrdinaryUser();
+    }, 180_000);
+
+    const status = async (sandbox: string, url: string, env?: NodeJS.ProcessEnv) =>
+      (
+        await home.sbx(
+          ['exec', sandbox, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', url],
+          { env },
+        )
+      ).stdout;
+
+    it('returns a command’s output and exit code, with its arguments verbatim', async () => {
+      expect(await home.sbx(['exec', 'a', 'sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({
+        code: 3,
+        stdout: 'out\n',
+        stderr: 'err\n',
+      });
+      expect(await home.sbx(['exec', 'a', 'printf', '%s|', '-la', '--help', '--', '-i'])).toEqual({
+        code: 0,
+        stdout: '-la|--help|--|-i|',
+        stderr: '',
+      });
+      const inside = await home.sbx([
+        'exec',
+        '-w',
+        '/',
+        '-e',
+        'X=1',
+        'a',
+        'sh',
+        '-c',
+        'echo $X $(pwd) $(hostname)',
+      ]);
+      expect(inside).toEqual({ code: 0, stdout: '1 / a\n', stderr: '' });
+    });
+
+    it('shows a workspace edit on the host at once and nothing else of the host', async () => {
+      const edit = await home.sbx([
+        'exec',
+        'a',
+        'sh',
+        '-c',
+        `echo edited > ${home.project}/file.txt`,
+      ]);
+      expect(edit).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await readFile(join(home.project, 'file.txt'), 'utf8')).toBe('edited\n');
+      const outside = await home.sbx(['exec', 'a', 'cat', join(home.root, 'secret.txt')]);
+      expect(outside.code).toBe(1);
+      const listing = await home.sbx([
+        'exec',
+        'a',
+        'sh',
+        '-c',
+        `ls -A /home /root /tmp ${other} 2>&1; true`,
+      ]);
+      expect(listing.stdout).not.toContain('secret');
+      expect(listing.stdout).toContain(`${other}': No such file or directory`);
+    });
+
+    it('keeps an install outside the workspace across stop and start, in that sandbox only', async () => {
+      const install = 'mkdir -p /srv/sbx-pkg && echo v1 > /srv/sbx-pkg/VERSION';
+      expect(await home.sbx(['exec', '-u', 'root', 'a', 'sh', '-c', install])).toEqual({
+        code: 0,
+        stdout: '',
+        stderr: '',
+      });
+      expect(await home.sbx(['stop', 'a'])).toEqual({ code: 0, stdout: 'a\n', stderr: '' });
+      expect(JSON.parse((await home.sbx(['inspect', 'a', '--json'])).stdout).status).toBe(
+        'stopped',
+      );
+      // exec starts a stopped sandbox first
+      expect((await home.sbx(['exec', 'a', 'cat', '/srv/sbx-pkg/VERSION'])).stdout).toBe('v1\n');
+      expect((await home.sbx(['exec', 'shell-other', 'cat', '/srv/sbx-pkg/VERSION'])).code).toBe(1);
+      await expect(readFile('/srv/sbx-pkg/VERSION')).rejects.toThrow(/ENOENT/);
+    });
+
+    it('reaches the network only through the proxy, which applies policy edits to the running sandbox', async () => {
+      const url = `http://host.docker.internal:${up.port}/hello`;
+      expect(await status('a', url)).toBe('403');
+      await editPolicy('a', (c) => {
+        c.allowHosts.push(`localhost:${up.port}`);
+      });
+      let answer = '';
+      for (let i = 0; i < 100 && !answer.startsWith('GET'); i++) {
+        answer = (await home.sbx(['exec', 'a', 'curl', '-sS', url])).stdout;
+        if (!answer.startsWith('GET')) await sleep(100);
+      }
+      expect(answer).toBe('GET /hello key=-\n');
+      expect(await status('shell-other', url)).toBe('403');
+      const direct = await home.sbx([
+        'exec',
+        'a',
+        'curl',
+        '-sS',
+        '--noproxy',
+        '*',
+        '--max-time',
+        '5',
+        `http://127.0.0.1:${up.port}/`,
+      ]);
+      expect(direct.code).toBe(7);
+      expect((await home.sbx(['exec', 'a', 'getent', 'hosts', 'example.com'])).code).toBe(2);
+      const log = (await home.sbx(['network', 'log', 'a'])).stdout.split('\n').filter(Boolean);
+      expect(log.map((line) => line.replace(/^\S+ /, ''))).toEqual([
+        `sandbox=a request GET http://host.docker.internal:${up.port}/hello denied`,
+        ...Array(log.length - 1).fill(
+          `sandbox=a request GET http://host.docker.internal:${up.port}/hello allowed`,
+        ),
+      ]);
+      const json = (await home.sbx(['network', 'log', 'shell-other', '--json'])).stdout;
+      expect(
+        json
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [JSON.parse(l).sandbox, JSON.parse(l).action]),
+      ).toEqual([['shell-other', 'denied']]);
+    });
+
+    it('injects the real credential upstream while the sandbox sees only the placeholder', async () => {
+      await editPolicy('a', (c) => {
+        c.credentials.push({
+          host: 'host.docker.internal',
+          header: 'x-test-key',
+          format: '{value}',
+          env: 'SBX_TEST_KEY',
+        });
+      });
+      await home.sbx(['stop', 'a']);
+      const url = `http://host.docker.internal:${up.port}/key`;
+      const script = `echo "inside=$SBX_TEST_KEY"; curl -sS -H 'x-test-key: forged' ${url}`;
+      const seen = await home.sbx(['exec', 'a', 'sh', '-c', script], {
+        env: { SBX_TEST_KEY: 'real-secret-42' },
+      });
+      expect(seen).toEqual({
+        code: 0,
+        stdout: 'inside=proxy-managed\nGET /key key=real-secret-42\n',
+        stderr: '',
+      });
+      const files = [
+        join(home.env.DOCKER_CONFIG!, 'sandboxes/vm/a/logs/requests.jsonl'),
+        join(home.env.DOCKER_CONFIG!, 'sandboxes/vm/a/metadata.json'),
+        join(home.env.SANDBOXD_HOME!, 'sandboxd.log'),
+      ];
+      for (const file of files)
+        expect((await readFile(file, 'utf8')).includes('real-secret-42')).toBe(false);
+    });
+
+    it('lists, stops and removes with the right states', async () => {
+      const ls = JSON.parse((await home.sbx(['ls', '--json'])).stdout) as {
+        name: string;
+        status: string;
+      }[];
+      expect(ls.map((s) => [s.name, s.status])).toEqual([
+        ['a', 'running'],
+        ['shell-other', 'running'],
+      ]);
+      const table = (await home.sbx(['ls'])).stdout.split('\n');
+      expect(table[0]).toMatch(/^NAME {9}AGENT {2}STATUS {3}TEMPLATE {2}WORKSPACE +CREATED$/);
+      expect(table[1]).toMatch(/^a {12}shell {2}running {2}host {6}\//);
+      expect(await home.sbx(['stop', 'shell-other'])).toEqual({
+        code: 0,
+        stdout: 'shell-other\n',
+        stderr: '',
+      });
+      expect((await home.sbx(['inspect', 'shell-other'])).stdout).toMatch(
+        /^Name: +shell-other\nAgent: +shell\nStatus: +stopped\n/,
+      );
+      expect(await home.sbx(['rm', 'shell-other'])).toEqual({
+        code: 0,
+        stdout: 'shell-other\n',
+        stderr: '',
+      });
+      expect(await home.sbx(['ls', '-q'])).toEqual({ code: 0, stdout: 'a\n', stderr: '' });
+      expect(await readFile(join(home.project, 'file.txt'), 'utf8')).toBe('edited\n');
+    });
+
+    it('leaves no process behind when sandboxd is killed, and the next command recovers', async () => {
+      const { pid } = JSON.parse((await home.sbx(['daemon', 'status', '--json'])).stdout);
+      const children = descendants(pid);
+      expect(children.length).toBeGreaterThan(0);
+      process.kill(pid, 'SIGKILL');
+      let left = alive(children);
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await sleep(100);
+        left = alive(children);
+      }
+      expect(left).toEqual([]);
+      expect((await home.sbx(['ls'])).stdout).toMatch(/\na +shell +stopped +host/);
+      expect((await home.sbx(['exec', 'a', 'cat', '/srv/sbx-pkg/VERSION'])).stdout).toBe('v1\n');
+    });
+
+    it('reports a missing agent binary with what to do', async () => {
+      const result = await home.sbx(['run', 'claude', home.project, '-t', 'host']);
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `sbx: agent binary "claude" not found in sandbox: sandbox "claude-project" uses template "host", which does not provide it; install it inside ('sbx exec -it claude-project sh') or create the sandbox from a template that has it ('sbx run claude --template IMAGE')\n`,
+      });
+    });
+
+    it('runs an agent with its arguments after --, reusing the sandbox of the same agent and workspace', async () => {
+      const fake = '#!/bin/sh\necho "claude $* key=$ANTHROPIC_API_KEY"\n';
+      // The host template's /usr is the host's, read-only even to the sandbox's root: install
+      // where the writable layer is (like a user-level npm prefix) and put it on PATH.
+      const install = `mkdir -p /srv/bin && printf '%s' '${fake}' > /srv/bin/claude && chmod 755 /srv/bin/claude`;
+      expect(
+        (await home.sbx(['exec', '-u', 'root', 'claude-project', 'sh', '-c', install])).code,
+      ).toBe(0);
+      const env = { ANTHROPIC_API_KEY: 'sk-real' };
+      const path = ['-e', 'PATH=/srv/bin:/usr/bin:/bin'];
+      const args = ['run', 'claude', home.project, '-t', 'host', ...path, '--', '-p', 'hi'];
+      expect(await home.sbx(args, { env })).toEqual({
+        code: 0,
+        stdout: 'claude --dangerously-skip-permissions -p hi key=proxy-managed\n',
+        stderr: '',
+      });
+      expect((await home.sbx(['run', 'claude-project', ...path, '--', '--version'])).stdout).toBe(
+        'claude --dangerously-skip-permissions --version key=proxy-managed\n',
+      );
+      expect((await home.sbx(['ls', '-q'])).stdout).toBe('a\nclaude-project\n');
+    });
+
+    it('resets only with -f when there is no terminal, keeping workspace files', async () => {
+      expect((await home.sbx(['reset'])).code).toBe(1);
+      expect(await home.sbx(['reset', '-f'])).toEqual({
+        code: 0,
+        stdout: 'removed a, claude-project\n',
+        stderr: '',
+      });
+      expect((await home.sbx(['ls', '-q'])).stdout).toBe('');
+      expect(await readFile(join(home.project, 'file.txt'), 'utf8')).toBe('edited\n');
+    });
+  },
+);
