@@ -44,7 +44,7 @@ function list<T>(
 }
 
 /** Validates and compiles a policy; returns every problem instead of throwing. */
-export function safeCompilePolicy(config: PolicyConfig | undefined): SafeCompileResult {
+export function safeCompilePolicy(config?: PolicyConfig): SafeCompileResult {
   const issues: string[] = [];
   const c: Record<string, unknown> =
     config === undefined ? {} : (config as Record<string, unknown>);
