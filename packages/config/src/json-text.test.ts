@@ -42,6 +42,23 @@ describe('parseJsonText', () => {
     ],
     ['\ufeff{"a": 1}', { ok: true, value: { a: 1 } }],
     ['[1]', { ok: true, value: [1] }],
+    [
+      '{\n  "allowHosts": ["a.com"],\n  "allowHosts": ["b.com"]\n}',
+      {
+        ok: false,
+        reason: 'duplicate key "allowHosts": merge the two into one',
+        position: { line: 3, column: 3 },
+      },
+    ],
+    [
+      '{"credentials": [{"env": "A", "env": "B"}]}',
+      {
+        ok: false,
+        reason: 'duplicate key "env": merge the two into one',
+        position: { line: 1, column: 31 },
+      },
+    ],
+    ['{"a": {"x": 1}, "b": {"x": 2}}', { ok: true, value: { a: { x: 1 }, b: { x: 2 } } }],
   ])('%j -> %j', (text, expected) => {
     expect(parseJsonText(text)).toEqual(expected);
   });

@@ -1,4 +1,4 @@
-import { findNodeAtLocation, type ParseError, parse, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, type Node, type ParseError, parse, parseTree } from 'jsonc-parser';
 
 export interface Position {
   line: number;
@@ -32,8 +32,9 @@ const REASONS: Record<number, string> = {
 export function parseJsonText(text: string): JsonTextResult {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') return { ok: false, reason: 'the file is empty' };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(body) };
+    value = JSON.parse(body);
   } catch (error) {
     // JSON.parse's message has no position on Node 20; jsonc-parser finds it.
     const errors: ParseError[] = [];
@@ -46,6 +47,35 @@ export function parseJsonText(text: string): JsonTextResult {
     }
     return { ok: false, reason, position: positionAt(body, first.offset) };
   }
+  // JSON.parse keeps the last of two equal keys: the first list of rules would vanish unseen.
+  const duplicate = findDuplicateKey(parseTree(body));
+  if (duplicate) {
+    return {
+      ok: false,
+      reason: `duplicate key ${JSON.stringify(duplicate.key)}: merge the two into one`,
+      position: positionAt(body, duplicate.offset),
+    };
+  }
+  return { ok: true, value };
+}
+
+function findDuplicateKey(node: Node | undefined): { key: string; offset: number } | undefined {
+  if (!node?.children) return undefined;
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const property of node.children) {
+      const key = property.children?.[0];
+      if (key && typeof key.value === 'string') {
+        if (seen.has(key.value)) return { key: key.value, offset: key.offset };
+        seen.add(key.value);
+      }
+    }
+  }
+  for (const child of node.children) {
+    const found = findDuplicateKey(child);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Where the value at `path` starts in `text` (the key, for object members); undefined if absent. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.ts';
 import { builtinProxyConfig } from './defaults.ts';
 import { ConfigError } from './errors.ts';
-import { fileError } from './file-errors.ts';
+import { fileError, missingError } from './file-errors.ts';
 import { formatIssue } from './issues.ts';
 import { withFileLock } from './lock.ts';
 import { analyseProxyConfig } from './parse.ts';
@@ -47,7 +47,7 @@ function parseFile(path: string, text: string): ProxyConfig {
 export async function readProxyConfig(path: string): Promise<ProxyConfig> {
   const text = await readText(path);
   if (text === undefined) {
-    throw new ConfigError('SBX_CONFIG_NOT_FOUND', `${path} does not exist`, { file: path });
+    throw missingError(path);
   }
   return parseFile(path, text);
 }
@@ -80,7 +80,7 @@ export function updateProxyConfig(
     let before: ProxyConfig;
     if (text !== undefined) before = parseFile(path, text);
     else if (options.ifMissing) before = validated(path, await options.ifMissing());
-    else throw new ConfigError('SBX_CONFIG_NOT_FOUND', `${path} does not exist`, { file: path });
+    else throw missingError(path);
     const draft = structuredClone(before);
     const after = validated(path, (await mutate(draft)) ?? draft);
     const output = serialize(after);

@@ -85,8 +85,11 @@ describe('the proxy-config.json store', () => {
     await expect(readProxyConfig(other)).rejects.toThrow(
       `${other}:1:2: policy: must be "allow" or "deny"; fix the file, or replace it with a valid one`,
     );
-    await expect(readProxyConfig(join(home.dir, 'none.json'))).rejects.toMatchObject({
+    const none = join(home.dir, 'none.json');
+    await expect(readProxyConfig(none)).rejects.toThrow(`${none} does not exist`);
+    await expect(readProxyConfig(sandboxProxyConfigPath('box'))).rejects.toMatchObject({
       code: 'SBX_CONFIG_NOT_FOUND',
+      message: `${sandboxProxyConfigPath('box')} does not exist; create it with "sbx network proxy box --reset"`,
     });
   });
 
