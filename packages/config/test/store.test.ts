@@ -93,6 +93,18 @@ describe('the proxy-config.json store', () => {
     });
   });
 
+  it("points into a file in Docker's format at the field the user wrote", async () => {
+    await using home = await tempHome();
+    const file = join(home.dir, 'docker.json');
+    await writeFile(
+      file,
+      '{\n  "policy": {"default": "deny"},\n  "network": {\n    "blockCIDR": ["10.0.0.0/40"]\n  }\n}\n',
+    );
+    await expect(readProxyConfig(file)).rejects.toThrow(
+      `${file}:4:19: network.blockCIDR[0]: invalid CIDR "10.0.0.0/40": the prefix length 40 is over 32; fix the file, or replace it with a valid one`,
+    );
+  });
+
   it('refuses an update whose result would be invalid, leaving the file alone', async () => {
     await using home = await tempHome();
     const file = join(home.dir, 'p.json');
