@@ -110,6 +110,13 @@ export const scenarios = {
         dev: (await run(lab.driver, sb.dir, sh('ls /dev | tr "\\n" " "'))).stdout,
         tty: await run(lab.driver, sb.dir, sh('test -t 0 && test -t 1 && echo tty', { tty: true })),
         noTty: await run(lab.driver, sb.dir, sh('test -t 1 && echo tty || echo none')),
+        orphansReaped: (
+          await run(
+            lab.driver,
+            sb.dir,
+            sh('sh -c "sleep 0.1 &"; sleep 0.5; ps -o stat,comm | grep -c "^Z" || true'),
+          )
+        ).stdout,
         killed: await (async () => {
           const proc = await lab.driver.exec(sb.dir, { cmd: ['sleep', '100'] });
           await new Promise((r) => setTimeout(r, 100));
@@ -304,6 +311,25 @@ export const scenarios = {
       const kept = await run(lab.driver, sb.dir, sh('ls /root; cat made'));
       await lab.driver.remove(sb.dir);
       return { user: sb.user, id: id.stdout, kept: kept.stdout, removed: !existsSync(sb.dir) };
+    }),
+
+  /** An image without `sleep`: pid 1 itself is the init (it blocks, it does not reap). */
+  noSleep: () =>
+    withLab(async (lab) => {
+      const rootfs = busyboxRootfs(join(lab.tmp, 'nosleep'));
+      rmSync(join(rootfs, 'bin/sleep'));
+      const sb = await lab.sandbox('nosleep', { type: 'image', rootfs });
+      await lab.driver.start(sb.dir);
+      const first = await run(
+        lab.driver,
+        sb.dir,
+        sh('echo up; ps -o pid,comm | grep -c sleep || true'),
+      );
+      await lab.driver.stop(sb.dir);
+      const stopped = (await lab.driver.inspect(sb.dir)).status;
+      await lab.driver.start(sb.dir);
+      const again = await run(lab.driver, sb.dir, { cmd: ['echo', 'again'] });
+      return { first: first.stdout, stopped, again: again.stdout };
     }),
 
   /** The CA and /etc/hosts reach images and the host template, writable or not. */

@@ -123,6 +123,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       dev: 'core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ',
       tty: { stdout: 'tty\r\n', stderr: '', exitCode: 0 },
       noTty: { stdout: 'none\n', stderr: '', exitCode: 0 },
+      orphansReaped: '0\n',
       killed: { exitCode: 143, signal: 'SIGTERM' },
     });
   });
@@ -169,6 +170,14 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       });
     },
   );
+
+  it.skipIf(skip)('runs images without sleep (pid 1 is the init)', async () => {
+    expect(await runScenario(as, 'noSleep')).toEqual({
+      first: 'up\n0\n',
+      stopped: 'stopped',
+      again: 'again\n',
+    });
+  });
 
   it.skipIf(skip)('puts the CA and the proxy name into images and the host template', async () => {
     const expected = `127.0.0.1\thost.docker.internal\n${PEM}${PEM}`;

@@ -167,6 +167,7 @@ function outerArgs({ record, host }: LaunchInput): string[] {
     SBX_HOME: record.template.type === 'host' ? record.user.home : '',
     SBX_UID: String(record.user.uid),
     SBX_GID: String(record.user.gid),
+    SBX_INIT_FD: String(FD.init),
   };
   for (const [k, v] of Object.entries(env)) args.push('--setenv', k, v);
   return args;
@@ -175,7 +176,7 @@ function outerArgs({ record, host }: LaunchInput): string[] {
 /** Arguments of the inner bwrap: pivots into the overlay root and blocks as the sandbox's init. */
 function innerArgs({ record }: LaunchInput): string[] {
   const args = ['--bind', '/tmp/sbx/root', '/', '--proc', '/proc', '--dev', '/dev'];
-  args.push('--unshare-pid', '--die-with-parent', '--block-fd', `${FD.init}`);
+  args.push('--unshare-pid', '--die-with-parent');
   args.push('--perms', '1777', '--tmpfs', '/tmp', '--tmpfs', '/run');
   if (record.template.type === 'host') args.push('--perms', '1777', '--tmpfs', '/var/tmp');
   record.workspaces.forEach((ws, i) => {

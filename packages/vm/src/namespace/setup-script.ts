@@ -98,6 +98,16 @@ if [ -n "$SBX_HOME" ] && [ ! -e "$R$SBX_HOME" ]; then
   chown "$SBX_UID:$SBX_GID" "$R$SBX_HOME"
   chmod 700 "$R$SBX_HOME"
 fi
+# The init: the image's sleep under bwrap's reaping pid 1, so orphans are reaped; without
+# a sleep, pid 1 itself blocks on a socket of the controlling process (no reaping).
+SLEEP=
+for s in usr/bin/sleep bin/sleep; do
+  if [ -f "$R/$s" ] || [ -L "$R/$s" ]; then SLEEP=/$s; break; fi
+done
 # BINDS holds fixed, space-free paths: split on purpose.
-exec bwrap "$@" $BINDS -- /.sbx-init-released
+if [ -n "$SLEEP" ]; then
+  eval "exec $SBX_INIT_FD>&-"
+  exec bwrap "$@" $BINDS -- "$SLEEP" 2147483647
+fi
+exec bwrap "$@" $BINDS --block-fd "$SBX_INIT_FD" -- /.sbx-init-released
 `;
