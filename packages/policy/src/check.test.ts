@@ -430,3 +430,72 @@ describe('bypass rules choose the tunnel only', () => {
     expect(compilePolicy(config).check(request)).toEqual(expected);
   });
 });
+
+describe('examples from the Docker Sandboxes documentation', () => {
+  // The documented default policy: allow mode, the default blocked CIDRs, two allowed hosts.
+  const defaults: PolicyConfig = { allowHosts: ['*.anthropic.com', 'platform.claude.com:443'] };
+  it.each<Case>([
+    [
+      'the default policy reaches the Claude API',
+      defaults,
+      { host: 'api.anthropic.com', port: 443, addresses: ['160.79.104.10'] },
+      allow('*.anthropic.com', 'host-rule', '160.79.104.10'),
+    ],
+    [
+      'platform.claude.com is allowed on 443',
+      defaults,
+      { host: 'platform.claude.com', port: 443, addresses: ['160.79.104.10'] },
+      allow('platform.claude.com:443', 'host-rule', '160.79.104.10'),
+    ],
+    [
+      'localhost is allowed by the mode but blocked by the CIDR check',
+      defaults,
+      { host: 'localhost', port: 8080 },
+      deny('127.0.0.0/8', 'cidr-rule'),
+    ],
+    [
+      'cloud metadata is blocked',
+      defaults,
+      { host: '169.254.169.254', port: 80 },
+      deny('169.254.0.0/16', 'cidr-rule'),
+    ],
+    [
+      '--block-host example.com',
+      { blockHosts: ['example.com', 'malicious.site'] },
+      { host: 'malicious.site', port: 443, addresses: PUBLIC },
+      deny('malicious.site', 'host-rule'),
+    ],
+    [
+      '--block-cidr 192.168.1.0/24 (already inside a default block)',
+      { blockCidrs: ['192.168.1.0/24'] },
+      { host: 'nas', port: 443, addresses: ['192.168.1.20'] },
+      deny('192.168.1.0/24', 'cidr-rule'),
+    ],
+    [
+      '--allow-host localhost:1234 reaches a host service',
+      { allowHosts: ['localhost:1234'] },
+      { host: 'host.docker.internal', port: 1234 },
+      allow('localhost:1234', 'host-rule', '127.0.0.1'),
+    ],
+    [
+      'block *.example.com, allow api.example.com:443: the API port is open',
+      { blockHosts: ['*.example.com'], allowHosts: ['api.example.com:443'] },
+      { host: 'api.example.com', port: 443, addresses: PUBLIC },
+      allow('api.example.com:443', 'host-rule', '93.184.215.14'),
+    ],
+    [
+      'block *.example.com, allow api.example.com:443: other ports stay blocked',
+      { blockHosts: ['*.example.com'], allowHosts: ['api.example.com:443'] },
+      { host: 'api.example.com', port: 80, addresses: PUBLIC },
+      deny('*.example.com', 'host-rule'),
+    ],
+    [
+      'block *.example.com, allow api.example.com:443: other subdomains stay blocked',
+      { blockHosts: ['*.example.com'], allowHosts: ['api.example.com:443'] },
+      { host: 'www.example.com', port: 443, addresses: PUBLIC },
+      deny('*.example.com', 'host-rule'),
+    ],
+  ])('%s', (_name, config, request, expected) => {
+    expect(compilePolicy(config).check(request)).toEqual(expected);
+  });
+});
