@@ -34,7 +34,7 @@ export interface Decision {
   /** The deciding host pattern or CIDR in canonical form; null when the default mode (or nothing) decided. */
   rule: string | null;
   reason: DecisionReason;
-  /** On allow: the address to dial (absent only for an explicitly allowed name given no addresses). */
+  /** On allow: the address to dial; absent only for an explicitly allowed name with no usable address. */
   address?: string;
 }
 
