@@ -313,6 +313,18 @@ export const scenarios = {
       return { user: sb.user, id: id.stdout, kept: kept.stdout, removed: !existsSync(sb.dir) };
     }),
 
+  /** A start that cannot work fails with a clear code and leaves the sandbox stopped. */
+  startFails: () =>
+    withLab(async (lab) => {
+      const sb = await lab.sandbox('fails');
+      rmSync(sb.ws, { recursive: true });
+      const error = await lab.driver.start(sb.dir).then(
+        () => undefined,
+        (e: { code?: string }) => e.code,
+      );
+      return { error, status: (await lab.driver.inspect(sb.dir)).status };
+    }),
+
   /** An image without `sleep`: pid 1 itself is the init (it blocks, it does not reap). */
   noSleep: () =>
     withLab(async (lab) => {

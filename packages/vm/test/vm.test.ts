@@ -171,6 +171,13 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
     },
   );
 
+  it.skipIf(skip)('fails to start with a clear code when a workspace is gone', async () => {
+    expect(await runScenario(as, 'startFails')).toEqual({
+      error: 'SBX_VM_START_FAILED',
+      status: 'stopped',
+    });
+  });
+
   it.skipIf(skip)('runs images without sleep (pid 1 is the init)', async () => {
     expect(await runScenario(as, 'noSleep')).toEqual({
       first: 'up\n0\n',

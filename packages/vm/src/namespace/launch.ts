@@ -85,7 +85,7 @@ export async function launch(input: LaunchInput): Promise<Launched> {
     if (asRoot) {
       binds.push(src.readOnly ? '--ro-bind' : '--bind', `/run/${i}`, src.target);
     } else {
-      const fd = openSync(src.path, 'r');
+      const fd = openOrExplain(src.path, fds);
       fds.push(fd);
       stdio[FD.sources + i] = fd;
       binds.push(src.readOnly ? '--ro-bind-fd' : '--bind-fd', `${FD.sources + i}`, src.target);
@@ -133,18 +133,31 @@ export async function launch(input: LaunchInput): Promise<Launched> {
     });
   });
   exited.catch(() => {});
+  const gaveUp = { value: false };
   try {
     const stagePid = await Promise.race([readChildPid(child), exited]);
     await Promise.race([writeMaps(stagePid, record.ids), exited]);
     (child.stdio[FD.usernsBlock] as NodeJS.WritableStream).write('1');
-    const initPid = await Promise.race([waitForInit(stagePid), exited]);
+    const initPid = await Promise.race([waitForInit(stagePid, gaveUp), exited]);
     const initStart = processStartTime(initPid);
     if (initStart === undefined) throw new VmError('SBX_VM_START_FAILED', 'sandbox init vanished');
     child.removeAllListeners('exit');
     return { child, stagePid, initPid, initStart };
   } catch (error) {
+    gaveUp.value = true;
     child.kill('SIGKILL');
     throw error;
+  }
+}
+
+function openOrExplain(path: string, opened: number[]): number {
+  try {
+    return openSync(path, 'r');
+  } catch (cause) {
+    for (const fd of opened) closeSync(fd);
+    throw new VmError('SBX_VM_START_FAILED', `cannot open ${path}: it must exist and be readable`, {
+      cause,
+    });
   }
 }
 
@@ -234,9 +247,9 @@ export async function writeMaps(pid: number, ids: IdPlan): Promise<void> {
 }
 
 /** The init is ready once it is the inner bwrap's child and its root no longer shows setup mounts. */
-async function waitForInit(stagePid: number): Promise<number> {
+async function waitForInit(stagePid: number, gaveUp: { value: boolean }): Promise<number> {
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !gaveUp.value) {
     const setup = childrenOf(stagePid)[0];
     const init = setup && comm(setup) === 'bwrap' ? childrenOf(setup)[0] : undefined;
     if (init && comm(init) === 'bwrap') {
