@@ -81,7 +81,7 @@ export const networkProxyCommand: CommandModule<object, NetworkProxyArgs> = {
       )
       .example('$0 network proxy my-box --reset', 'Go back to the default policy')
       .epilogue(
-        'A more specific rule wins; at equal specificity a block wins. Repeat a flag to add several entries.\nInvalid input changes nothing and exits with code 2.',
+        'A more specific rule wins; at equal specificity a block wins. Repeat a flag to add several entries.\nWith no change flags the rules are shown. Invalid input changes nothing and exits with code 2.\nFiles: $DOCKER_CONFIG/sandboxes/vm/<sandbox>/proxy-config.json, $SANDBOXD_HOME/proxy-config.json (--default).',
       ) as unknown as Argv<NetworkProxyArgs>, // yargs types the flags by their kebab-case names
   handler: async (argv) => (await import('./network-proxy.handler.ts')).networkProxy(argv),
 };
