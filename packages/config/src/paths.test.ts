@@ -51,7 +51,7 @@ describe('paths', () => {
       sandboxDir: `${h}/.docker/sandboxes/vm/claude-project`,
       defaultProxyConfigPath: `${h}/.sandboxd/proxy-config.json`,
       sandboxProxyConfigPath: `${h}/.docker/sandboxes/vm/claude-project/proxy-config.json`,
-      imageCacheDir: `${h}/.sandboxd/images`,
+      imageCacheDir: `${h}/.docker/sandboxes/image-cache`,
       sandboxdSocketPath: `${h}/.sandboxd/sandboxd.sock`,
     });
   });
@@ -68,7 +68,7 @@ describe('paths', () => {
       sandboxDir: `${docker}/sandboxes/vm/claude-project`,
       defaultProxyConfigPath: '/srv/sbx/proxy-config.json',
       sandboxProxyConfigPath: `${docker}/sandboxes/vm/claude-project/proxy-config.json`,
-      imageCacheDir: '/srv/sbx/images',
+      imageCacheDir: `${docker}/sandboxes/image-cache`,
       sandboxdSocketPath: '/srv/sbx/sandboxd.sock',
     });
   });

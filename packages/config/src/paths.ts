@@ -55,9 +55,9 @@ export function sandboxProxyConfigPath(name: string): string {
   return join(sandboxDir(name), 'proxy-config.json');
 }
 
-/** Unpacked template images, shared by all sandboxes: `<sandboxd home>/images`. */
+/** Template images, shared by all sandboxes: `<docker config>/sandboxes/image-cache`, as Docker Sandboxes. */
 export function imageCacheDir(): string {
-  return join(sandboxdHome(), 'images');
+  return join(dockerConfigDir(), 'sandboxes', 'image-cache');
 }
 
 /** The daemon's API socket: `<sandboxd home>/sandboxd.sock`. */
