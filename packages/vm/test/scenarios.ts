@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -311,6 +312,40 @@ export const scenarios = {
       const kept = await run(lab.driver, sb.dir, sh('ls /root; cat made'));
       await lab.driver.remove(sb.dir);
       return { user: sb.user, id: id.stdout, kept: kept.stdout, removed: !existsSync(sb.dir) };
+    }),
+
+  /**
+   * A sandbox's root plants symlinks where the next start writes (/etc/hosts, the trust
+   * store) pointing at the workspace as the setup stage sees it: nothing may be followed.
+   */
+  symlinks: () =>
+    withLab(async (lab) => {
+      const sb = await lab.sandbox('links');
+      writeFileSync(join(sb.ws, 'victim'), 'safe\n');
+      await lab.driver.start(sb.dir, { caCertPem: PEM });
+      const plant = await run(
+        lab.driver,
+        sb.dir,
+        sh(
+          'ln -sf /tmp/sbx/ws/0/victim /etc/hosts && ln -sf /tmp/sbx/ws/0/victim /etc/hostname && ' +
+            'rm -rf /etc/ssl && ln -s /tmp/sbx/ws/0 /etc/ssl && mkdir -p /usr/local/share && ' +
+            'rm -rf /usr/local/share/ca-certificates && ln -s /tmp/sbx/ws/0 /usr/local/share/ca-certificates',
+          { user: 'root' },
+        ),
+      );
+      await lab.driver.stop(sb.dir);
+      await lab.driver.start(sb.dir, { caCertPem: PEM });
+      const inside = await run(
+        lab.driver,
+        sb.dir,
+        sh('grep -c host.docker.internal /etc/hosts; tail -n 3 /etc/ssl/certs/ca-certificates.crt'),
+      );
+      return {
+        plant: plant.exitCode,
+        victim: readFileSync(join(sb.ws, 'victim'), 'utf8'),
+        workspace: readdirSync(sb.ws).sort(),
+        inside: inside.stdout,
+      };
     }),
 
   /** A start that cannot work fails with a clear code and leaves the sandbox stopped. */

@@ -171,6 +171,18 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
     },
   );
 
+  it.skipIf(skip)(
+    "never follows the sandbox's symlinks when the next start writes files",
+    async () => {
+      expect(await runScenario(as, 'symlinks')).toEqual({
+        plant: 0,
+        victim: 'safe\n',
+        workspace: ['victim'],
+        inside: `1\n${PEM}`,
+      });
+    },
+  );
+
   it.skipIf(skip)('fails to start with a clear code when a workspace is gone', async () => {
     expect(await runScenario(as, 'startFails')).toEqual({
       error: 'SBX_VM_START_FAILED',
