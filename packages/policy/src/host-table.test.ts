@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostTable } from './host-table.ts';
+import { HostTable, suffixHash } from './host-table.ts';
 import { type HostPattern, parseHostPattern } from './pattern.ts';
 
 function pattern(text: string): HostPattern {
@@ -32,5 +32,28 @@ describe('HostTable with many overlapping wildcards', () => {
         .sort((x, y) => y.length - x.length)[0];
       expect([host, table.lookup(host, false, 443)]).toEqual([host, best]);
     }
+  });
+});
+
+describe('HostTable when two suffixes share a hash', () => {
+  it('tells them apart by their text', () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const text = `l${i.toString(36)}.com`;
+      const h = suffixHash(text);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, text];
+      seen.set(h, text);
+    }
+    const [a, b] = pair;
+    expect(suffixHash(a)).toBe(suffixHash(b));
+    const table = new HostTable<string>();
+    table.add(pattern(`*.${a}`), a, (old) => old);
+    expect(table.lookup(`x.${b}`, false, 443)).toBeUndefined();
+    table.add(pattern(`*.${b}:443`), b, (old) => old);
+    expect(table.lookup(`x.${a}`, false, 443)).toBe(a);
+    expect(table.lookup(`x.${b}`, false, 443)).toBe(b);
+    expect(table.lookup(`x.${b}`, false, 80)).toBeUndefined();
   });
 });

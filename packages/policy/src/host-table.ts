@@ -18,6 +18,8 @@ class Slot<T> {
 interface Suffix<T> {
   readonly text: string;
   slot: Slot<T> | undefined;
+  /** The next suffix with the same hash (rare): a chain, so a lookup reads no array. */
+  next: Suffix<T> | undefined;
 }
 
 const DOT = 0x2e;
@@ -27,7 +29,7 @@ function step(h: number, c: number): number {
   return Math.imul(h ^ c, 0x01000193) & 0x3fffffff;
 }
 
-function suffixHash(text: string): number {
+export function suffixHash(text: string): number {
   let h = 0x811c9dc5 & 0x3fffffff;
   for (let i = text.length - 1; i >= 0; i--) h = step(h, text.charCodeAt(i));
   return h;
@@ -42,7 +44,7 @@ function suffixHash(text: string): number {
  */
 export class HostTable<T> {
   private readonly exact = new Map<string, Slot<T>>();
-  private readonly suffixes = new Map<number, Suffix<T>[]>();
+  private readonly suffixes = new Map<number, Suffix<T>>();
   private readonly catchAll = new Slot<T>();
 
   /** Stores `value` for `pattern`; `merge` decides when the same pattern is added twice. */
@@ -72,17 +74,11 @@ export class HostTable<T> {
 
   private suffix(text: string): Suffix<T> {
     const h = suffixHash(text);
-    let list = this.suffixes.get(h);
-    if (list === undefined) {
-      list = [];
-      this.suffixes.set(h, list);
-    }
-    let s = list.find((x) => x.text === text);
-    if (s === undefined) {
-      s = { text, slot: undefined };
-      list.push(s);
-    }
-    return s;
+    const first = this.suffixes.get(h);
+    for (let s = first; s !== undefined; s = s.next) if (s.text === text) return s;
+    const added: Suffix<T> = { text, slot: undefined, next: first };
+    this.suffixes.set(h, added);
+    return added;
   }
 
   /** The value of the most specific pattern matching a canonical host and port. */
@@ -107,17 +103,9 @@ export class HostTable<T> {
       // At a dot, host[i + 1..] is a suffix with a label left of it: `*.example.com` matches
       // `a.example.com` but never `example.com` itself.
       if (c === DOT) {
-        const list = this.suffixes.get(h);
-        if (list === undefined) break;
         const len = host.length - i - 1;
-        let s: Suffix<T> | undefined;
-        for (let k = 0; k < list.length; k++) {
-          const x = list[k]!;
-          if (x.text.length === len && host.endsWith(x.text)) {
-            s = x;
-            break;
-          }
-        }
+        let s = this.suffixes.get(h);
+        while (s !== undefined && (s.text.length !== len || !host.endsWith(s.text))) s = s.next;
         if (s === undefined) break;
         if (s.slot !== undefined) {
           const v = s.slot.get(port);
