@@ -105,7 +105,7 @@ describe('streaming', () => {
     expect(r.exit).toBe(0);
     expect(sha(await readFile(file))).toBe(patternHash(100 * MB));
     await until(() => proxy!.events.length === 2);
-    expect(proxy!.events[0]!.bytesIn).toBe(100 * MB);
+    expect(proxy!.events.find((e) => e.type === 'request')!.bytesIn).toBe(100 * MB);
   }, 60_000);
 
   it('uploads 100 MB through TLS interception intact (curl)', async () => {
@@ -127,7 +127,7 @@ describe('streaming', () => {
     ]);
     expect(JSON.parse(r.body)).toEqual({ bytes: 100 * MB, sha256: sha(await readFile(file)) });
     await until(() => proxy!.events.length === 2);
-    expect(proxy!.events[0]!.bytesOut).toBe(100 * MB);
+    expect(proxy!.events.find((e) => e.type === 'request')!.bytesOut).toBe(100 * MB);
   }, 60_000);
 
   it('downloads 100 MB through plain forwarding intact (undici ProxyAgent)', async () => {
