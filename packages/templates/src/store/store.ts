@@ -105,9 +105,10 @@ export class Store {
   ): Promise<ImageInfo> {
     const digest = sha256(manifestBytes);
     if (!(await this.blobs.has(digest))) await this.blobs.put(manifestBytes, { digest });
-    const info = await this.image(digest, references[0] ?? digest, onProgress);
-    for (const r of references)
-      await this.refs.set(isSha256Digest(r) ? r : parseReference(r).canonical, digest);
+    const names = references.map((r) => (isSha256Digest(r) ? r : parseReference(r).canonical));
+    const info = await this.image(digest, names[0] ?? digest, onProgress);
+    // An image without a name is kept under its digest until removed by it.
+    for (const r of names.length > 0 ? names : [digest]) await this.refs.set(r, digest);
     onProgress?.({ phase: 'done', digest });
     return info;
   }
