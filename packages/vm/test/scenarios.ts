@@ -448,7 +448,7 @@ export type ScenarioName = Exclude<keyof typeof scenarios, 'hostUser'>;
 
 const HTTPD = ['httpd', '-f', '-p', '127.0.0.1:8080', '-h', '/var/www'];
 const PAGE = 'http://127.0.0.1:8080/index.html';
-const WAIT_FOR_HTTPD = `for i in $(seq 100); do wget -q -O- ${PAGE} && exit 0; sleep 0.05; done; exit 1`;
+const WAIT_FOR_HTTPD = `for i in $(seq 100); do wget -q -O- ${PAGE} 2>/dev/null && exit 0; sleep 0.05; done; exit 1`;
 
 /** A throwaway PEM-shaped CA, only compared as text. */
 export const PEM = '-----BEGIN CERTIFICATE-----\nU0JYIFRFU1QgQ0E=\n-----END CERTIFICATE-----\n';
