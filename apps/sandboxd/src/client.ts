@@ -1,5 +1,5 @@
+import { Agent, type IncomingMessage, request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { Client } from 'undici';
 import { isSandboxdErrorCode, SandboxdError } from './errors.ts';
 import type { CreateRequest, SandboxView } from './manager.ts';
 import type { ExecRequest } from './runtime.ts';
@@ -22,20 +22,19 @@ export interface NetworkEvent {
   durationMs: number;
 }
 
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']);
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
-/** A typed client of the sandboxd API over its unix socket. */
+/**
+ * A typed client of the sandboxd API over its unix socket. It speaks through node:http (one
+ * kept-alive connection) rather than undici: loading undici cost more than everything else
+ * `sbx exec` does on a running sandbox (see the CLI's bench/).
+ */
 export class SandboxdClient {
   readonly socketPath: string;
-  readonly #client: Client;
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
-    this.#client = new Client('http://sandboxd', {
-      socketPath,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
   }
 
   ping(): Promise<{ version: string; pid: number }> {
@@ -86,9 +85,9 @@ export class SandboxdClient {
       options.signal,
     );
     if (response.statusCode !== 200)
-      await throwFrom(response.statusCode, await response.body.text());
+      await throwFrom(response.statusCode ?? 0, await text(response));
     try {
-      for await (const line of createInterface({ input: response.body, crlfDelay: Infinity })) {
+      for await (const line of createInterface({ input: response, crlfDelay: Infinity })) {
         if (line) yield JSON.parse(line) as NetworkEvent;
       }
     } catch (error) {
@@ -104,38 +103,63 @@ export class SandboxdClient {
     return this.#call('POST', '/v1/shutdown');
   }
 
-  close(): Promise<void> {
-    return this.#client.close();
+  async close(): Promise<void> {
+    this.#agent.destroy();
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.#send(method, path, body);
-    const text = await response.body.text();
-    if (response.statusCode >= 400) await throwFrom(response.statusCode, text);
-    return JSON.parse(text) as T;
+    const answer = await text(response);
+    if ((response.statusCode ?? 500) >= 400) await throwFrom(response.statusCode ?? 500, answer);
+    return JSON.parse(answer) as T;
   }
 
-  async #send(method: string, path: string, body?: unknown, signal?: AbortSignal) {
-    try {
-      return await this.#client.request({
-        method: method as 'GET',
-        path,
-        signal,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (UNREACHABLE.has(code)) {
-        throw new SandboxdError(
-          'SBX_SANDBOXD_UNAVAILABLE',
-          `sandboxd is not running (no answer on ${this.socketPath}): start it with 'sbx daemon start'`,
-          { cause: error },
+  #send(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          agent: this.#agent,
+          method,
+          path,
+          signal,
+          headers:
+            payload === undefined
+              ? {}
+              : {
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                },
+        },
+        resolve,
+      );
+      req.on('error', (error) => {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (!UNREACHABLE.has(code)) return reject(error);
+        reject(
+          new SandboxdError(
+            'SBX_SANDBOXD_UNAVAILABLE',
+            `sandboxd is not running (no answer on ${this.socketPath}): start it with 'sbx daemon start'`,
+            { cause: error },
+          ),
         );
-      }
-      throw error;
-    }
+      });
+      req.end(payload);
+    });
   }
+}
+
+async function text(response: IncomingMessage): Promise<string> {
+  response.setEncoding('utf8');
+  let out = '';
+  for await (const chunk of response) out += chunk;
+  return out;
 }
 
 function logQuery(options: { sandbox?: string; limit?: number }): string {
