@@ -47,6 +47,8 @@ const UNRESOLVED: Decision = Object.freeze({
 const LOCALHOST: readonly IpAddress[] = [ipv4Address(0x7f000001), parseAddress('::1')!];
 
 const SCRATCH6 = new Uint16Array(8);
+// Past this many IPv4 trie nodes (a few hundred CIDRs), a 1.5 MB table saves 16 steps a walk.
+const ACCELERATE_NODES = 4096;
 
 const PASS = 0;
 const CARVED = 1;
@@ -121,6 +123,7 @@ export class CompiledPolicy implements Policy {
     for (const e of cidrs.blockCidrs) addCidr(e, 'block');
     for (const e of cidrs.bypassCidrs) addCidr(e, 'bypass');
     this.hasBypassCidrs = cidrs.bypassCidrs.length > 0;
+    if (this.trie4.size > ACCELERATE_NODES) this.trie4.accelerate16();
     this.localStages = new Int32Array(LOCALHOST.length * 3);
     LOCALHOST.forEach((ip, i) => {
       this.cidrStage(ip.v4, ip.v6);

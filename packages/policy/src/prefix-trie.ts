@@ -14,6 +14,8 @@ const FIELD: Record<CidrAction, number> = { block: BLOCK, allow: ALLOW, bypass: 
 export class PrefixTrie {
   private data = new Int32Array(STRIDE * 64).fill(-1);
   private nodes = 1;
+  private jumpNode: Int32Array | null = null;
+  private jumpState: Int32Array | null = null;
 
   /** Result of the last `walk`: deepest block and allow rules on the path, with their prefix lengths. */
   block = -1;
@@ -24,6 +26,8 @@ export class PrefixTrie {
 
   /** Stores rule index `rule` for the IPv4 prefix `addr`/`len`. */
   insert4(addr: number, len: number, action: CidrAction, rule: number): void {
+    this.jumpNode = null; // a new prefix outdates the table
+    this.jumpState = null;
     let node = 0;
     for (let i = 0; i < len; i++) node = this.child(node, (addr >>> (31 - i)) & 1);
     this.store(node, action, rule);
@@ -87,16 +91,72 @@ export class PrefixTrie {
   /** Walks an IPv4 address (unsigned 32-bit number). */
   walk4(addr: number): void {
     const d = this.data;
-    this.reset();
     let node = 0;
-    this.visit(0, 0);
-    for (let i = 0; i < 32; i++) {
+    let i = 0;
+    if (this.jumpNode !== null) {
+      const top = addr >>> 16;
+      const st = this.jumpState!;
+      const b = top * 5;
+      this.block = st[b]!;
+      this.blockLen = st[b + 1]!;
+      this.allow = st[b + 2]!;
+      this.allowLen = st[b + 3]!;
+      this.bypass = st[b + 4]!;
+      node = this.jumpNode[top]!;
+      if (node < 0) return;
+      i = 16;
+    } else {
+      this.reset();
+      this.visit(0, 0);
+    }
+    for (; i < 32; i++) {
       node = d[node * STRIDE + ((addr >>> (31 - i)) & 1)]!;
       if (node < 0) return;
       const b = node * STRIDE;
       // -1 (no rule) has every bit set, so the AND is -1 exactly when the node holds no rule.
       if ((d[b + BLOCK]! & d[b + ALLOW]! & d[b + BYPASS]!) !== -1) this.visit(node, i + 1);
     }
+  }
+
+  /**
+   * For big IPv4 tries: a table over the first 16 bits holds the node and the rules seen at
+   * depth 16, so a walk makes one read instead of 16 (dependent, and cache-missing ones once
+   * the trie outgrows the CPU caches). Costs 1.5 MB; call after the last insert.
+   */
+  accelerate16(): void {
+    const slots = 1 << 16;
+    const jumpNode = new Int32Array(slots);
+    const jumpState = new Int32Array(slots * 5);
+    this.jumpNode = null;
+    for (let top = 0; top < slots; top++) {
+      jumpNode[top] = this.walk16(top);
+      const b = top * 5;
+      jumpState[b] = this.block;
+      jumpState[b + 1] = this.blockLen;
+      jumpState[b + 2] = this.allow;
+      jumpState[b + 3] = this.allowLen;
+      jumpState[b + 4] = this.bypass;
+    }
+    this.jumpNode = jumpNode;
+    this.jumpState = jumpState;
+  }
+
+  /** Walks the first 16 bits of `top << 16`; returns the node at depth 16, or -1. */
+  private walk16(top: number): number {
+    this.reset();
+    this.visit(0, 0);
+    let node = 0;
+    for (let i = 0; i < 16; i++) {
+      node = this.data[node * STRIDE + ((top >>> (15 - i)) & 1)]!;
+      if (node < 0) return -1;
+      this.visit(node, i + 1);
+    }
+    return node;
+  }
+
+  /** Trie nodes in use. */
+  get size(): number {
+    return this.nodes;
   }
 
   /** Walks an IPv6 address given as 8 16-bit pieces. */

@@ -116,4 +116,37 @@ describe('the compiled policy decides like a linear scan over the rules', () => 
     }
     expect(checked).toBe(12_000);
   });
+
+  it('with 1,500 CIDRs, enough to switch on the IPv4 jump table', () => {
+    const rnd = prng(7);
+    const octet = () => Math.floor(rnd() * 256);
+    const cidr = () => {
+      const len = [8, 12, 16, 20, 24, 28, 32][Math.floor(rnd() * 7)]!;
+      const addr =
+        ((octet() << 24) | (octet() << 16) | (octet() << 8) | octet()) & (-1 << (32 - len));
+      const a = addr >>> 0;
+      return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${len}`;
+    };
+    const list = (n: number) => Array.from({ length: n }, cidr);
+    const config: PolicyConfig = {
+      allowHosts: ['*'],
+      allowCidrs: [...list(500), '10.0.0.0/9'],
+      blockCidrs: list(700),
+      bypassCidrs: list(300),
+    };
+    const fast = compilePolicy(config);
+    const slow = linearPolicy(config);
+    const all = [...config.allowCidrs!, ...config.blockCidrs!, ...config.bypassCidrs!];
+    for (let r = 0; r < 1500; r++) {
+      // Addresses inside the stored CIDRs (their network address plus a little), and anywhere.
+      const base = all[Math.floor(rnd() * all.length)]!.split('/')[0]!.split('.').map(Number);
+      const near = [base[0], base[1], base[2], (base[3]! + Math.floor(rnd() * 4)) % 256].join('.');
+      const anywhere = [octet(), octet(), octet(), octet()].join('.');
+      const request: CheckRequest = { host: 'example.com', port: 443, addresses: [near, anywhere] };
+      expect({ request, decision: fast.check(request) }).toEqual({
+        request,
+        decision: slow.check(request),
+      });
+    }
+  });
 });
