@@ -115,7 +115,10 @@ export const scenarios = {
           await run(
             lab.driver,
             sb.dir,
-            sh('sh -c "sleep 0.1 &"; sleep 0.5; ps -o stat,comm | grep -c "^Z" || true'),
+            sh(
+              'sh -c "sleep 0.1 &"; sleep 0.3; for i in $(seq 20); do ' +
+                'ps -o stat | grep -q "^Z" || break; sleep 0.1; done; ps -o stat | grep -c "^Z" || true',
+            ),
           )
         ).stdout,
         killed: await (async () => {
