@@ -351,6 +351,37 @@ export const scenarios = {
       };
     }),
 
+  /** Misuse answers with stable codes. */
+  errors: () =>
+    withLab(async (lab) => {
+      const sb = await lab.sandbox('errs');
+      const code = (p: Promise<unknown>) =>
+        p.then(
+          () => 'resolved',
+          (e: { code?: string }) => e.code,
+        );
+      return {
+        again: await code(
+          lab.driver.create({ name: 'errs', dir: sb.dir, template: sb.template, workspaces: [] }),
+        ),
+        badName: await code(
+          lab.driver.create({
+            name: '../x',
+            dir: join(lab.tmp, 'x'),
+            template: sb.template,
+            workspaces: [],
+          }),
+        ),
+        stoppedExec: await code(lab.driver.exec(sb.dir, { cmd: ['true'] })),
+        missing: await code(lab.driver.inspect(join(lab.tmp, 'nothing'))),
+        emptyCmd: await (async () => {
+          await lab.driver.start(sb.dir);
+          return code(lab.driver.exec(sb.dir, { cmd: [] }));
+        })(),
+        unknownUser: await code(lab.driver.exec(sb.dir, { cmd: ['true'], user: 'nobody-here' })),
+      };
+    }),
+
   /** A start that cannot work fails with a clear code and leaves the sandbox stopped. */
   startFails: () =>
     withLab(async (lab) => {

@@ -183,6 +183,17 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
     },
   );
 
+  it.skipIf(skip)('answers misuse with stable error codes', async () => {
+    expect(await runScenario(as, 'errors')).toEqual({
+      again: 'SBX_VM_EXISTS',
+      badName: 'SBX_VM_INVALID',
+      stoppedExec: 'SBX_VM_NOT_RUNNING',
+      missing: 'SBX_VM_NOT_FOUND',
+      emptyCmd: 'SBX_VM_INVALID',
+      unknownUser: 'SBX_VM_INVALID',
+    });
+  });
+
   it.skipIf(skip)('fails to start with a clear code when a workspace is gone', async () => {
     expect(await runScenario(as, 'startFails')).toEqual({
       error: 'SBX_VM_START_FAILED',
