@@ -180,7 +180,7 @@ export class SandboxManager {
       this.#running.set(name, running);
       const updated: SandboxMetadata = {
         ...meta,
-        template: { ...meta.template, digest: running.digest },
+        template: { ...meta.template, digest: running.digest ?? meta.template.digest },
         status: 'running',
       };
       await writeMetadata(this.paths, updated);

@@ -3,10 +3,10 @@ import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createProxy, loadOrCreateCertificateAuthority, type ProxyServer } from '@sbx/proxy';
 import { createNamespaceDriver, type Driver, type SandboxSpec } from '@sbx/vm';
-import { SandboxdError } from './errors.ts';
 import { openPolicySource, type PolicySource } from './policy-source.ts';
 import { removeSandboxDir } from './remove.ts';
 import type { RunningSandbox, SandboxRuntime, StartSpec } from './runtime.ts';
+import { resolveTemplate } from './template-source.ts';
 
 const WATCH_MS = 1000;
 
@@ -29,17 +29,14 @@ export async function createNamespaceRuntime(
 }
 
 async function startSandbox(driver: Driver, spec: StartSpec): Promise<RunningSandbox> {
-  if (spec.template !== 'host') {
-    throw new SandboxdError(
-      'SBX_SANDBOXD_START_FAILED',
-      `template "${spec.template}" is not available to the namespace driver yet: use the built-in host template (-t host)`,
-    );
-  }
+  let digest: string | null = null;
   if (!existsSync(join(spec.dir, 'driver.json'))) {
+    const template = await resolveTemplate(spec.template, spec.templateLocal, spec.log);
+    digest = template.digest;
     const sandbox: SandboxSpec = {
       name: spec.name,
       dir: spec.dir,
-      template: { type: 'host' },
+      template: template.source,
       workspaces: spec.workspaces,
       env: spec.env,
       ...(await workspaceOwner(spec.workspaces[0]!.path)),
@@ -105,7 +102,7 @@ async function startSandbox(driver: Driver, spec: StartSpec): Promise<RunningSan
   }, WATCH_MS);
   monitor.unref();
   return {
-    digest: null,
+    digest,
     async execDetached(request) {
       const child = await driver.exec(spec.dir, { ...request, detach: true });
       return { pid: child.pid };

@@ -35,7 +35,7 @@ export interface StartSpec {
 }
 
 export interface RunningSandbox {
-  /** The resolved template digest, or null for the built-in host template. */
+  /** The image digest resolved by this start; null for the host template or when unchanged. */
   readonly digest: string | null;
   execDetached(request: ExecRequest): Promise<{ pid: number }>;
   /** Tells the proxy that the secret values changed (a new `run` or `start`). */
