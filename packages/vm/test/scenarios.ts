@@ -101,9 +101,13 @@ export const scenarios = {
   output: () =>
     withLab(async (lab) => {
       const sb = await lab.sandbox('out');
-      await lab.driver.start(sb.dir);
+      const [first, second] = await Promise.all([
+        lab.driver.start(sb.dir),
+        lab.driver.start(sb.dir),
+      ]);
       return {
         status: (await lab.driver.inspect(sb.dir)).status,
+        oneInit: first.pid !== undefined && first.pid === second.pid,
         result: await run(lab.driver, sb.dir, sh('echo out; echo err >&2; exit 3')),
         identity: await run(lab.driver, sb.dir, sh('id -un; id -u; pwd; hostname')),
         ids: (await run(lab.driver, sb.dir, { cmd: ['id'] })).stdout,

@@ -110,6 +110,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
   it.skipIf(skip)('returns output and exit codes; args reach the program verbatim', async () => {
     expect(await runScenario(as, 'output')).toEqual({
       status: 'running',
+      oneInit: true,
       result: { stdout: 'out\n', stderr: 'err\n', exitCode: 3 },
       identity: {
         stdout: expect.stringMatching(/^agent\n1000\n\/.+\/ws-out\nout\n$/),

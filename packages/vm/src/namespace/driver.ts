@@ -42,6 +42,7 @@ interface Live {
  */
 export function createNamespaceDriver(): Driver {
   const live = new Map<string, Live>();
+  const starting = new Map<string, Promise<SandboxInfo>>();
   const asRoot = process.getuid?.() === 0;
 
   const bwrapPath = () => {
@@ -152,67 +153,24 @@ export function createNamespaceDriver(): Driver {
       return info(spec.dir, record);
     },
 
-    async start(dir: string, options: StartOptions = {}): Promise<SandboxInfo> {
-      const record = await readRecord(dir);
-      if (await readLiveState(dir)) return info(dir, record);
-      const bwrap = bwrapPath();
-      if (!asRoot && record.ids.hostUid !== process.getuid?.()) {
-        throw new VmError(
-          'SBX_VM_INVALID',
-          `sandbox ${record.name} belongs to uid ${record.ids.hostUid}: start it as that user`,
-        );
-      }
-      const p = paths(dir);
-      await rm(p.stage, { recursive: true, force: true });
-      await mkdir(p.stage, { recursive: true, mode: 0o755 });
-      await writeFile(join(p.stage, 'hosts'), hostsFile(record.name), { mode: 0o644 });
-      await writeFile(join(p.stage, 'hostname'), `${record.name}\n`, { mode: 0o644 });
-      if (options.caCertPem)
-        await writeFile(join(p.stage, 'ca.pem'), options.caCertPem, { mode: 0o644 });
-      const host = hostLayoutFor(record);
-      await ensureLayer(p.layer, layerParts(record, host), record.ids);
-      const launched = await launch({ record, layerDir: p.layer, stageDir: p.stage, host, bwrap });
-      const exited = new Promise<void>((resolve) => launched.child.once('exit', () => resolve()));
-      let bridge: Bridge | undefined;
-      try {
-        const [door] = await Promise.all([
-          options.proxySocket
-            ? openBridge(launched.initPid, options.proxySocket, asRoot)
-            : undefined,
-          allowSetuid(record, launched.initPid),
-        ]);
-        bridge = door;
-      } catch (error) {
-        launched.child.kill('SIGKILL');
-        throw error;
-      }
-      live.set(dir, { child: launched.child, bridge, exited });
-      exited.then(() => {
-        bridge?.close();
-        if (live.get(dir)?.child === launched.child) live.delete(dir);
-      });
-      const state: RunState = {
-        bwrapPid: launched.child.pid ?? -1,
-        stagePid: launched.stagePid,
-        initPid: launched.initPid,
-        initStart: launched.initStart,
-        ownerPid: process.pid,
-        proxy: Boolean(options.proxySocket),
-        ca: Boolean(options.caCertPem),
-        startedAt: new Date().toISOString(),
-      };
-      await writeState(dir, state);
-      return info(dir, record);
+    start(dir: string, options: StartOptions = {}): Promise<SandboxInfo> {
+      // One start per sandbox at a time: a second caller waits for the first.
+      const pending = starting.get(dir);
+      if (pending) return pending;
+      const started = startNow(dir, options).finally(() => starting.delete(dir));
+      starting.set(dir, started);
+      return started;
     },
 
     async exec(dir: string, options: ExecOptions): Promise<SandboxProcess> {
       const record = await readRecord(dir);
       const state = await readLiveState(dir);
-      if (!state)
+      if (!state) {
         throw new VmError(
           'SBX_VM_NOT_RUNNING',
           `sandbox ${record.name} is not running: start it first`,
         );
+      }
       return execInSandbox(record, state.initPid, state, options);
     },
 
@@ -231,6 +189,58 @@ export function createNamespaceDriver(): Driver {
 
     inspect: (dir: string) => info(dir),
   };
+
+  /** Starts a stopped sandbox (a running one is returned as is). */
+  async function startNow(dir: string, options: StartOptions): Promise<SandboxInfo> {
+    const record = await readRecord(dir);
+    if (await readLiveState(dir)) return info(dir, record);
+    const bwrap = bwrapPath();
+    if (!asRoot && record.ids.hostUid !== process.getuid?.()) {
+      throw new VmError(
+        'SBX_VM_INVALID',
+        `sandbox ${record.name} belongs to uid ${record.ids.hostUid}: start it as that user`,
+      );
+    }
+    const p = paths(dir);
+    await rm(p.stage, { recursive: true, force: true });
+    await mkdir(p.stage, { recursive: true, mode: 0o755 });
+    await writeFile(join(p.stage, 'hosts'), hostsFile(record.name), { mode: 0o644 });
+    await writeFile(join(p.stage, 'hostname'), `${record.name}\n`, { mode: 0o644 });
+    if (options.caCertPem)
+      await writeFile(join(p.stage, 'ca.pem'), options.caCertPem, { mode: 0o644 });
+    const host = hostLayoutFor(record);
+    await ensureLayer(p.layer, layerParts(record, host), record.ids);
+    const launched = await launch({ record, layerDir: p.layer, stageDir: p.stage, host, bwrap });
+    const exited = new Promise<void>((resolve) => launched.child.once('exit', () => resolve()));
+    let bridge: Bridge | undefined;
+    try {
+      const [door] = await Promise.all([
+        options.proxySocket ? openBridge(launched.initPid, options.proxySocket, asRoot) : undefined,
+        allowSetuid(record, launched.initPid),
+      ]);
+      bridge = door;
+    } catch (error) {
+      launched.child.kill('SIGKILL');
+      throw error;
+    }
+    live.set(dir, { child: launched.child, bridge, exited });
+    exited.then(() => {
+      bridge?.close();
+      if (live.get(dir)?.child === launched.child) live.delete(dir);
+    });
+    const state: RunState = {
+      bwrapPid: launched.child.pid ?? -1,
+      stagePid: launched.stagePid,
+      initPid: launched.initPid,
+      initStart: launched.initStart,
+      ownerPid: process.pid,
+      proxy: Boolean(options.proxySocket),
+      ca: Boolean(options.caCertPem),
+      startedAt: new Date().toISOString(),
+    };
+    await writeState(dir, state);
+    return info(dir, record);
+  }
 }
 
 function checkDir(path: string, what: string): string {
