@@ -42,7 +42,7 @@ async function sentinel(): Promise<{ port: number; hits: () => number; close(): 
   };
 }
 
-describe('encoded blocked destinations (default policy)', () => {
+describe('encoded blocked destinations (--allow-host *)', () => {
   let guard: Awaited<ReturnType<typeof sentinel>>;
   beforeAll(async () => {
     guard = await sentinel();
@@ -105,7 +105,7 @@ describe('encoded blocked destinations (default policy)', () => {
     expect([r.status, r.body.startsWith('sbx proxy:')]).toEqual([403, true]);
     const raw = await rawExchange(
       proxy.port,
-      `GET http://${host}:${guard.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `GET http://${host}:${guard.port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
     );
     expect(raw.text.split('\r\n')[0]).toBe(rawRefusal(host));
     expect(guard.hits()).toBe(0);
