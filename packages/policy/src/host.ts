@@ -103,6 +103,35 @@ function isPunyPrefix(s: string, i: number, end: number): boolean {
   );
 }
 
+// a-z 0-9 - _: the characters a name may hold that need no mapping.
+const FAST = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789-_') FAST[c.charCodeAt(0)] = 1;
+
+/**
+ * The common case without allocating: `input` itself when it is already a canonical name
+ * (lower-case ASCII, labels 1-63, at most 253, no trailing dot, no `xn--` label, a last label
+ * that cannot be a number, not `host.docker.internal`); null means "ask `parseHost`".
+ */
+export function fastName(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  const len = input.length;
+  if (len === 0 || len > 253) return null;
+  let labelStart = 0;
+  for (let i = 0; i < len; i++) {
+    const c = input.charCodeAt(i);
+    if (c === DOT) {
+      if (i === labelStart || i - labelStart > 63) return null;
+      labelStart = i + 1;
+    } else if (c >= 128 || FAST[c] === 0) return null;
+    else if (c === 0x78 && i === labelStart && isPunyPrefix(input, i, len)) return null;
+  }
+  if (len - labelStart > 63) return null;
+  const first = input.charCodeAt(labelStart); // NaN after a trailing dot: not a digit either
+  if (!(first > 0x39 || first === 0x2d || first === 0x5f)) return null;
+  if (len === 20 && input === 'host.docker.internal') return null;
+  return input;
+}
+
 /**
  * Parses a host as a client writes it; returns the canonical host or an error reason.
  * `host.docker.internal` is `localhost` unless `alias` is false (wildcard suffixes).

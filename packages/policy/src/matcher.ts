@@ -1,5 +1,5 @@
 import { PolicyError } from './errors.ts';
-import { parseHost } from './host.ts';
+import { fastName, parseHost } from './host.ts';
 import { HostTable } from './host-table.ts';
 import { parseHostPattern } from './pattern.ts';
 import type { HostMatcher } from './types.ts';
@@ -29,6 +29,8 @@ export function compileHostPatterns(
   return {
     match(host: string, port: number): string | null {
       if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+      const fast = fastName(host);
+      if (fast !== null) return table.lookup(fast, false, port) ?? null;
       const h = parseHost(host);
       if (typeof h === 'string') return null;
       return table.lookup(h.name, h.kind === 'ip', port) ?? null;

@@ -2,7 +2,7 @@ import type { IpAddress } from './address.ts';
 import { ipv4Address, parseAddress } from './address.ts';
 import type { Cidr } from './cidr.ts';
 import type { CidrList, HostList, ParsedEntry } from './compile.ts';
-import { parseHost } from './host.ts';
+import { fastName, parseHost } from './host.ts';
 import { HostTable } from './host-table.ts';
 import { formatIPv4, parseIPv4Strict } from './ipv4.ts';
 import { embeddedIPv4, formatIPv6, isCanonicalIPv6, isMapped, parseIPv6 } from './ipv6.ts';
@@ -151,10 +151,16 @@ export class CompiledPolicy implements Policy {
     const port = request.port;
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
       return INVALID;
-    const host = parseHost(request.host);
-    if (typeof host === 'string') return INVALID;
-    const isIp = host.kind === 'ip';
-    const hit = this.hosts.lookup(host.name, isIp, port);
+    let name = fastName(request.host);
+    let literal: IpAddress | null = null;
+    if (name === null) {
+      const host = parseHost(request.host);
+      if (typeof host === 'string') return INVALID;
+      name = host.name;
+      if (host.kind === 'ip') literal = host.ip;
+    }
+    const isIp = literal !== null;
+    const hit = this.hosts.lookup(name, isIp, port);
     let rule: string | null = null;
     let reason: Decision['reason'] = 'default';
     if (hit !== undefined) {
@@ -164,8 +170,7 @@ export class CompiledPolicy implements Policy {
       reason = 'host-rule';
     } else if (this.mode === 'deny') return DEFAULT_DENY;
 
-    const literal = isIp ? host.ip : null;
-    const local = !isIp && host.name === 'localhost';
+    const local = !isIp && name === 'localhost';
     const given: unknown = isIp || local ? null : request.addresses;
     const count = isIp ? 1 : local ? LOCALHOST.length : Array.isArray(given) ? given.length : 0;
 
@@ -173,9 +178,9 @@ export class CompiledPolicy implements Policy {
       // An allow rule naming this host skips the CIDR stage: dial the first address there is.
       for (let i = 0; i < count; i++) {
         const text = this.address(literal, local, given, i, this.hasBypassCidrs);
-        if (text !== null) return this.allow(host.name, isIp, port, rule, reason, text);
+        if (text !== null) return this.allow(name, isIp, port, rule, reason, text);
       }
-      return this.allow(host.name, isIp, port, rule, reason, undefined);
+      return this.allow(name, isIp, port, rule, reason, undefined);
     }
 
     let firstDrop = -1;
@@ -190,9 +195,9 @@ export class CompiledPolicy implements Policy {
       }
       if (this.verdict === CARVED) {
         const carve = this.cidrRules[this.verdictRule]!.pattern;
-        return this.allow(host.name, isIp, port, carve, 'cidr-rule', text);
+        return this.allow(name, isIp, port, carve, 'cidr-rule', text);
       }
-      return this.allow(host.name, isIp, port, rule, reason, text);
+      return this.allow(name, isIp, port, rule, reason, text);
     }
     if (!valid) return UNRESOLVED;
     return {
