@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ProxyConfig, updateProxyConfig } from '@sbx/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, descendants, hasBwrap, isRoot } from './bwrap.ts';
-import { ordinaryUser, removeOrdinaryUser } from './ordinary-user.ts';
+import { asUser, ordinaryUser, removeOrdinaryUser } from './ordinary-user.ts';
+import { SBX_BIN } from './run-sbx.ts';
 import { sandboxHome } from './sandbox-home.ts';
 
 /** A loopback upstream that answers with the request's method, path and x-test-key header. */
@@ -186,6 +188,60 @@ describe.skipIf(!hasBwrap).each(modes)(
           .filter(Boolean)
           .map((l) => [JSON.parse(l).sandbox, JSON.parse(l).action]),
       ).toEqual([['shell-other', 'denied']]);
+    });
+
+    it('follows the request log as it happens, and runs detached commands', async () => {
+      const url = `http://host.docker.internal:${up.port}/followed`;
+      const command = [...(home.user ? asUser(home.user) : []), process.execPath, SBX_BIN];
+      const follower = spawn(
+        command[0]!,
+        [...command.slice(1), 'network', 'log', 'a', '-f', '--json', '--limit', '0'],
+        {
+          env: { ...process.env, ...home.env },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      try {
+        const first = new Promise<string>((resolve) => {
+          let buffer = '';
+          follower.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+            buffer += chunk;
+            if (buffer.includes('\n')) resolve(buffer.slice(0, buffer.indexOf('\n')));
+          });
+        });
+        let line: string | undefined;
+        for (let i = 0; i < 50 && line === undefined; i++) {
+          await home.sbx(['exec', 'a', 'curl', '-s', '-o', '/dev/null', url]);
+          line = await Promise.race([first, sleep(200).then(() => undefined)]);
+        }
+        const event = JSON.parse(line!);
+        expect([
+          event.sandbox,
+          event.type,
+          event.method,
+          event.url,
+          event.action,
+          event.status,
+        ]).toEqual(['a', 'request', 'GET', url, 'allowed', 200]);
+      } finally {
+        follower.kill();
+      }
+      const marker = join(home.project, 'detached.txt');
+      const detached = await home.sbx([
+        'exec',
+        '-d',
+        'a',
+        'sh',
+        '-c',
+        `sleep 0.2; echo done > ${marker}`,
+      ]);
+      expect(detached).toEqual({ code: 0, stdout: '', stderr: '' });
+      let text = '';
+      for (let i = 0; i < 100 && text === ''; i++) {
+        text = await readFile(marker, 'utf8').catch(() => '');
+        if (text === '') await sleep(100);
+      }
+      expect(text).toBe('done\n');
     });
 
     it('injects the real credential upstream while the sandbox sees only the placeholder', async () => {
