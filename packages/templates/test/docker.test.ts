@@ -38,7 +38,12 @@ describe.skipIf(!canRunDockerd)('loadFromDocker (a private dockerd)', () => {
       'sbx-test:v1',
     );
     const store = openStore({ root: join(work, 'cache') });
-    const img = await store.loadFromDocker('sbx-test:v1', { env: { DOCKER_HOST: dockerd.host } });
+    const phases: string[] = [];
+    const img = await store.loadFromDocker('sbx-test:v1', {
+      env: { DOCKER_HOST: dockerd.host },
+      onProgress: (p) => phases.push(p.phase),
+    });
+    expect([...new Set(phases)]).toEqual(['read', 'unpack', 'done']);
     expect(img.reference).toBe('docker.io/library/sbx-test:v1');
     expect(img.id).toBe(
       dockerd.docker('image', 'inspect', '--format', '{{.Id}}', 'sbx-test:v1').trim(),

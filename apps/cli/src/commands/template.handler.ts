@@ -30,6 +30,16 @@ function progress(): { onProgress: (p: ProgressEvent) => void; end: () => void }
   return {
     onProgress(p) {
       if (p.phase === 'done') return;
+      if (p.phase === 'read') {
+        // Plain output gets one line per 100 MB read; a terminal a rewritten line.
+        const step = Math.floor(p.current / 1e8);
+        if (tty ? Date.now() - last >= 100 : !done.has(`read ${step}`) && step > 0) {
+          last = Date.now();
+          done.add(`read ${step}`);
+          line(`reading ${p.source}: ${mb(p.current)}`);
+        }
+        return;
+      }
       const key = `${p.phase} ${p.digest}`;
       const finished = p.total !== undefined && p.current >= p.total;
       if (!tty) {

@@ -24,7 +24,12 @@ export async function importArchiveStream(
     let failure: unknown;
     const consume = async (source: AsyncIterable<Buffer>) => {
       try {
-        for await (const chunk of source) parser.push(chunk);
+        let read = 0;
+        for await (const chunk of source) {
+          read += chunk.length;
+          options.onProgress?.({ phase: 'read', source: label, current: read });
+          parser.push(chunk);
+        }
         parser.end();
       } catch (err) {
         failure ??= err;

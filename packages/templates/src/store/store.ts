@@ -45,6 +45,8 @@ export interface ImageInfo {
 
 export type ProgressEvent =
   | { phase: 'download'; digest: string; current: number; total: number }
+  /** Bytes of an archive stream read so far (docker load, import): its size is not known. */
+  | { phase: 'read'; source: string; current: number }
   | UnpackProgress
   | { phase: 'done'; digest: string };
 
