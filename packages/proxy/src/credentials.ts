@@ -7,7 +7,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export type Injection =
-  | { ok: true; header: string; value: string; lower: string }
+  | { ok: true; header: string; value: string; lower: string; env: string }
   | { ok: false; env: string; why: string };
 
 /** Credential rules compiled once: the most specific rule for a host wins (as in the policy). */
@@ -63,6 +63,40 @@ export class CredentialInjector {
     if (!HEADER_VALUE.test(value)) {
       return { ok: false, env: rule.env, why: 'holds characters not allowed in a header' };
     }
-    return { ok: true, header: rule.header, value, lower: rule.header.toLowerCase() };
+    return {
+      ok: true,
+      header: rule.header,
+      value,
+      lower: rule.header.toLowerCase(),
+      env: rule.env,
+    };
   }
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * Why a credentialed request must not go out, if it must not: its secret is missing or
+ * unusable, or it would cross the network in clear text (plain HTTP to another machine).
+ */
+export function credentialRefusal(
+  injection: Injection | undefined,
+  target: Target,
+  secure: boolean,
+  address: string,
+): { status: number; body: string } | undefined {
+  if (!injection) return undefined;
+  if (!injection.ok) {
+    return {
+      status: 502,
+      body: `sbx proxy: requests to ${target.name} carry a credential from the environment variable ${injection.env}, which ${injection.why}; set it where the proxy runs and retry\n`,
+    };
+  }
+  if (!secure && !LOOPBACK.test(address)) {
+    return {
+      status: 403,
+      body: `sbx proxy: requests to ${target.name} carry a credential (${injection.env}) that is only sent over TLS or to this machine; use https://\n`,
+    };
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { credentialRefusal } from './credentials.ts';
 import { decide, denialText } from './decide.ts';
 import { elapsed, eventUrl } from './events.ts';
 import { endToEnd, rawToStrings } from './headers.ts';
@@ -81,19 +82,16 @@ export function forward(
       record.address = address;
       record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
       const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
-      if (injection && !injection.ok) {
-        reply(
-          res,
-          502,
-          `sbx proxy: requests to ${target.name} carry a credential from the environment variable ${injection.env}, which ${injection.why}; set it where the proxy runs and retry\n`,
-          hasBody,
-        );
+      const refusal = credentialRefusal(injection, target, secure, address);
+      if (refusal) {
+        reply(res, refusal.status, refusal.body, hasBody);
         return;
       }
-      const { headers, via } = endToEnd(req.rawHeaders, injection?.lower);
+      const credential = injection?.ok ? injection : undefined;
+      const { headers, via } = endToEnd(req.rawHeaders, credential?.lower);
       headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
       headers.push('via', via);
-      if (injection) headers.push(injection.header, injection.value);
+      if (credential) headers.push(credential.header, credential.value);
       let body: AsyncIterable<Buffer> | string | null = null;
       if (hasBody) body = counted(req, record);
       else if (req.headers['content-length'] === '0') body = '';

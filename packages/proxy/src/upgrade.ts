@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { credentialRefusal } from './credentials.ts';
 import { decide, denialText } from './decide.ts';
 import { elapsed, eventUrl } from './events.ts';
 import { requestRecord } from './forward.ts';
@@ -65,17 +66,16 @@ export function handleUpgrade(
       record.address = address;
       record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
       const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
-      if (injection && !injection.ok) {
-        fail(
-          502,
-          `sbx proxy: requests to ${target.name} carry a credential from the environment variable ${injection.env}, which ${injection.why}; set it where the proxy runs and retry\n`,
-        );
+      const refusal = credentialRefusal(injection, target, secure, address);
+      if (refusal) {
+        fail(refusal.status, refusal.body);
         return;
       }
-      const { headers, via } = endToEnd(req.rawHeaders, injection?.lower, KEEP);
+      const credential = injection?.ok ? injection : undefined;
+      const { headers, via } = endToEnd(req.rawHeaders, credential?.lower, KEEP);
       headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
       headers.push('via', via);
-      if (injection) headers.push(injection.header, injection.value);
+      if (credential) headers.push(credential.header, credential.value);
       let text = `${req.method} ${path} HTTP/1.1\r\n`;
       for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
       text += '\r\n';

@@ -79,6 +79,25 @@ describe('credential injection', () => {
     expect(upstream.seen[0]!.headers['x-api-key']).toBe(`RIGHT-${SECRET}`);
   });
 
+  it('never sends a credential in clear text to another machine', async () => {
+    // 192.0.2.1 (TEST-NET-1) is never dialled: the refusal comes before any connection.
+    proxy = await startProxy(
+      { allowHosts: ['api.example.test'] },
+      {
+        credentials: {
+          rules: [{ host: 'api.example.test', header: 'x-api-key', env: 'K' }],
+          secret: () => SECRET,
+        },
+        resolver: async () => ['192.0.2.1'],
+      },
+    );
+    const r = await curl(['-x', proxy.url, 'http://api.example.test/v1']);
+    expect([r.status, r.body]).toEqual([
+      403,
+      'sbx proxy: requests to api.example.test carry a credential (K) that is only sent over TLS or to this machine; use https://\n',
+    ]);
+  });
+
   it('answers 502 naming the variable when the secret is missing, forwarding nothing', async () => {
     const { port } = await setup((p) => rule(p, undefined));
     const r = await curl([
