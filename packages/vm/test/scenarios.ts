@@ -355,6 +355,20 @@ export const scenarios = {
       };
     }),
 
+  /** Host fds the controlling process inherited (here: fd 9) never reach a sandbox. */
+  fds: () =>
+    withLab(async (lab) => {
+      const sb = await lab.sandbox('fds');
+      await lab.driver.start(sb.dir);
+      const listing = await run(lab.driver, sb.dir, { cmd: ['ls', '-l', '/proc/self/fd'] });
+      const hostObjects = listing.stdout
+        .split('\n')
+        .map((line) => /(\d+) -> ((?:pipe|socket):.*)$/.exec(line))
+        .filter((m) => m && Number(m[1]) > 2)
+        .map((m) => m![2]);
+      return { hostHasFd9: existsSync('/proc/self/fd/9'), hostObjects };
+    }),
+
   /** Misuse answers with stable codes. */
   errors: () =>
     withLab(async (lab) => {

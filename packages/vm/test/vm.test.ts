@@ -28,6 +28,19 @@ const variants = [
 ] as const;
 
 const NOSUB_USER = 'sbxnosub';
+/** A runner started with an extra pipe at fd 9, like a daemon started with a stray fd. */
+const LEAK_STDIO = [
+  'ignore',
+  'pipe',
+  'pipe',
+  'ignore',
+  'ignore',
+  'ignore',
+  'ignore',
+  'ignore',
+  'ignore',
+  'pipe',
+] as const;
 
 function runScenario(
   as: (typeof variants)[number]['as'],
@@ -39,22 +52,22 @@ function runScenario(
 }
 
 /** The scenario runner as `user`; `result` is its parsed JSON output. */
-function runner([user, ...args]: string[]) {
+function runner([user, ...args]: string[], leakFd9 = false) {
   const child = spawn(
     'runuser',
     ['-u', user!, '--', process.execPath, '--import', 'tsx', 'test/runner.ts', ...args],
     {
       cwd: pkg,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: leakFd9 ? [...LEAK_STDIO] : ['ignore', 'pipe', 'pipe'],
     },
   );
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout?.on('data', (c: Buffer) => {
     stdout += c.toString();
   });
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
   const result = new Promise<unknown>((resolve, reject) => {
@@ -183,6 +196,12 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
       });
     },
   );
+
+  it.skipIf(skip)('passes no inherited host fd into the sandbox', async () => {
+    const leaky =
+      as === 'root' || !isRoot ? selfRunner(['fds'], true) : runner([TEST_USER, 'fds'], true);
+    expect(await leaky.result).toEqual({ hostHasFd9: true, hostObjects: [] });
+  });
 
   it.skipIf(skip)('answers misuse with stable error codes', async () => {
     expect(await runScenario(as, 'errors')).toEqual({
@@ -328,17 +347,17 @@ describe('namespace driver as root with a host user', () => {
 });
 
 /** The runner as this process's own user, for the SIGKILL test (it needs its own process). */
-function selfRunner(args: string[]) {
+function selfRunner(args: string[], leakFd9 = false) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/runner.ts', ...args], {
     cwd: pkg,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: leakFd9 ? [...LEAK_STDIO] : ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout?.on('data', (c: Buffer) => {
     stdout += c.toString();
   });
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
   const result = new Promise<unknown>((resolve, reject) => {

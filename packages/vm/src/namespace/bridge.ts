@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Server, type Socket } from 'node:net';
 import { VmError } from '../errors.ts';
+import { type InitRef, openHandles } from './handles.ts';
 import { HOST_PATH } from './launch.ts';
+import { sealStdio } from './procfs.ts';
 
 /** Port the proxy answers on inside every sandbox (`host.docker.internal:3128`). */
 export const PROXY_PORT = 3128;
@@ -25,19 +27,25 @@ export interface Bridge {
  * process, each connection piped to `socketPath` (the proxy's unix socket).
  */
 export async function openBridge(
-  initPid: number,
+  init: InitRef,
   socketPath: string,
   asRoot: boolean,
 ): Promise<Bridge> {
-  const enter = asRoot ? [] : ['--user', '--preserve-credentials'];
-  const child = spawn(
-    'nsenter',
-    ['-t', String(initPid), ...enter, '--net', '--', process.execPath, '-e', LISTENER],
-    {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { PATH: HOST_PATH },
-    },
-  );
+  // As root no user namespace is needed (and host root is not mapped in it).
+  const handles = openHandles(init, asRoot ? ['net'] : ['user', 'net']);
+  const credentials = asRoot ? [] : ['--preserve-credentials'];
+  const sealed = sealStdio(['ignore', 'ignore', 'pipe', ...handles.fds, 'ipc']);
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      'nsenter',
+      [...handles.args, ...credentials, '--', process.execPath, '-e', LISTENER],
+      { stdio: sealed.stdio, env: { PATH: HOST_PATH } },
+    );
+  } finally {
+    handles.close();
+    sealed.done();
+  }
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();

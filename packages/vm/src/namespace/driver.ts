@@ -171,7 +171,7 @@ export function createNamespaceDriver(): Driver {
           `sandbox ${record.name} is not running: start it first`,
         );
       }
-      return execInSandbox(record, state.initPid, state, options);
+      return execInSandbox(record, state, state, options);
     },
 
     stop,
@@ -215,8 +215,8 @@ export function createNamespaceDriver(): Driver {
     let bridge: Bridge | undefined;
     try {
       const [door] = await Promise.all([
-        options.proxySocket ? openBridge(launched.initPid, options.proxySocket, asRoot) : undefined,
-        allowSetuid(record, launched.initPid),
+        options.proxySocket ? openBridge(launched, options.proxySocket, asRoot) : undefined,
+        allowSetuid(record, launched),
       ]);
       bridge = door;
     } catch (error) {

@@ -4,9 +4,10 @@ import { constants } from 'node:os';
 import { VmError } from '../errors.ts';
 import type { ExecOptions, ExitStatus, SandboxProcess } from '../types.ts';
 import { type RunningFeatures, sandboxEnv } from './env.ts';
+import { ALL, type InitRef, openHandles } from './handles.ts';
 import { parsePasswd, readInsideRoot } from './passwd.ts';
 import { which } from './preflight.ts';
-import { childrenOf } from './procfs.ts';
+import { childrenOf, sealStdio } from './procfs.ts';
 import type { SandboxRecord } from './record.ts';
 
 const CD_THEN_EXEC = 'cd -- "$1" || exit 126; shift; exec "$@"';
@@ -18,10 +19,10 @@ interface ExecUser {
   home: string;
 }
 
-/** Joins every namespace of the running sandbox (init `initPid`) and runs `options.cmd`. */
+/** Joins every namespace of the running sandbox (its `init`) and runs `options.cmd`. */
 export function execInSandbox(
   record: SandboxRecord,
-  initPid: number,
+  init: InitRef,
   features: RunningFeatures,
   options: ExecOptions,
 ): SandboxProcess {
@@ -29,8 +30,8 @@ export function execInSandbox(
     throw new VmError('SBX_VM_INVALID', 'exec needs a command: cmd is empty');
   const user = resolveUser(record, options.user);
   const asRoot = process.getuid?.() === 0;
-  const args = ['-t', String(initPid), '--user', '--mount', '--net', '--pid', '--ipc', '--uts'];
-  args.push('--cgroup', '-r', '-w');
+  const handles = openHandles(init, ALL);
+  const args = [...handles.args];
   // -S/-G also drop the caller's supplementary groups; with a single mapped id setgroups
   // is denied, and our own id already is the sandbox's only user.
   if (!asRoot && record.ids.writer === 'single') {
@@ -44,11 +45,18 @@ export function execInSandbox(
   args.push(...options.cmd);
   const env = { ...sandboxEnv(record, user, features), ...options.env };
   if (options.tty && !env.TERM) env.TERM = process.env.TERM ?? 'xterm-256color';
-  const stdio = options.detach ? 'ignore' : (options.stdio ?? 'pipe');
-  const child = spawn(...hostCommand(args, Boolean(options.tty && !options.detach)), {
-    stdio,
-    env,
-  });
+  const mode = options.detach ? 'ignore' : (options.stdio ?? 'pipe');
+  const sealed = sealStdio([mode, mode, mode, ...handles.fds]);
+  let child: ChildProcess;
+  try {
+    child = spawn(...hostCommand(args, Boolean(options.tty && !options.detach)), {
+      stdio: sealed.stdio,
+      env,
+    });
+  } finally {
+    handles.close();
+    sealed.done();
+  }
   if (options.detach) child.unref();
   return wrap(child);
 }
@@ -59,11 +67,11 @@ export function execInSandbox(
  * a setuid file can never give more than the sandbox's root. Best effort: an image
  * without `mount` simply keeps `nosuid`.
  */
-export async function allowSetuid(record: SandboxRecord, initPid: number): Promise<void> {
+export async function allowSetuid(record: SandboxRecord, init: InitRef): Promise<void> {
   if (record.ids.writer === 'single') return;
   const proc = execInSandbox(
     record,
-    initPid,
+    init,
     { proxy: false, ca: false },
     {
       cmd: ['mount', '-n', '-o', 'remount,bind,suid,nodev', '/'],

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { VmError } from '../errors.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { type IdPlan, mapArgs, mapText } from './idmap.ts';
-import { childrenOf, mounts, processStartTime } from './procfs.ts';
+import { childrenOf, mounts, processStartTime, sealStdio } from './procfs.ts';
 import type { SandboxRecord } from './record.ts';
 import { SETUP_SCRIPT } from './setup-script.ts';
 
@@ -111,11 +111,13 @@ export async function launch(input: LaunchInput): Promise<Launched> {
         ],
       ]
     : [input.bwrap, bwrapArgs];
+  const sealed = sealStdio(stdio);
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio, env: { PATH: HOST_PATH } });
+    child = spawn(command, args, { stdio: sealed.stdio, env: { PATH: HOST_PATH } });
   } finally {
     for (const fd of fds) closeSync(fd);
+    sealed.done();
   }
   const stderr = collect(child);
   const exited = new Promise<never>((_, reject) => {

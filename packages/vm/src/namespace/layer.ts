@@ -4,6 +4,7 @@ import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VmError } from '../errors.ts';
 import type { IdPlan } from './idmap.ts';
+import { sealStdio } from './procfs.ts';
 
 /** Creates the persistent writable layer of each overlay (`root`, and `usr`, `etc`… for host). */
 export async function ensureLayer(layerDir: string, parts: string[], ids: IdPlan): Promise<void> {
@@ -33,6 +34,7 @@ export async function deleteLayerAsSandboxRoot(
   writeMaps: (pid: number, ids: IdPlan) => Promise<void>,
 ): Promise<void> {
   const fd = openSync(layerDir, 'r');
+  const sealed = sealStdio(['ignore', 'ignore', 'pipe', 'pipe', 'pipe', fd]);
   let child: ChildProcess;
   try {
     child = spawn(
@@ -44,10 +46,11 @@ export async function deleteLayerAsSandboxRoot(
         ...[ids.writer === 'single' ? '--keep-groups' : '--clear-groups', '--'],
         ...['find', '/tmp/layer', '-mindepth', '1', '-delete'],
       ],
-      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', fd] },
+      { stdio: sealed.stdio },
     );
   } finally {
     closeSync(fd);
+    sealed.done();
   }
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {

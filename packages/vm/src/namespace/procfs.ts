@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 /** The kernel's start time of a process (clock ticks since boot), or undefined if it is gone. */
 export function processStartTime(pid: number): number | undefined {
@@ -43,4 +43,47 @@ export function mounts(pid: number): Array<[point: string, fstype: string]> | un
   } catch {
     return undefined;
   }
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Fds of this process a child would inherit without asking: ones it was started with and
+ * that are not close-on-exec (Node opens everything close-on-exec).
+ */
+export function inheritableFds(): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc/self/fd');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    const fd = Number(entry);
+    if (fd < 3) continue;
+    try {
+      const flags = /flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      if (flags && (Number.parseInt(flags[1]!, 8) & O_CLOEXEC) === 0) found.push(fd);
+    } catch {}
+  }
+  return found;
+}
+
+type StdioEntry = 'ignore' | 'pipe' | 'inherit' | 'ipc' | number;
+
+/**
+ * Points every inheritable fd the child would otherwise get at /dev/null: nothing the
+ * controlling process was started with (a pipe, a log file, a socket) reaches a sandbox.
+ * Call `done()` once the child is spawned.
+ */
+export function sealStdio(stdio: StdioEntry[]): { stdio: StdioEntry[]; done: () => void } {
+  const leaks = inheritableFds().filter((fd) => stdio[fd] === undefined || stdio[fd] === 'ignore');
+  if (leaks.length === 0) return { stdio, done: () => {} };
+  const devNull = openSync('/dev/null', 'r');
+  const sealed = [...stdio];
+  for (const fd of leaks) sealed[fd] = devNull;
+  // Node stops at a hole in the array: fill every index up to the highest.
+  for (let i = 0; i < sealed.length; i++) sealed[i] ??= 'ignore';
+  return { stdio: sealed, done: () => closeSync(devNull) };
 }
