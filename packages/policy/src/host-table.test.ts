@@ -57,3 +57,34 @@ describe('HostTable when two suffixes share a hash', () => {
     expect(table.lookup(`x.${b}`, false, 80)).toBeUndefined();
   });
 });
+
+describe('HostTable with many ports on one host', () => {
+  it('keeps every port, past the short list too, and merges repeats', () => {
+    const table = new HostTable<string>();
+    const ports = Array.from({ length: 20 }, (_, i) => 1000 + i * 7);
+    for (const p of ports) {
+      table.add(pattern(`example.com:${p}`), `exact:${p}`, (old) => old);
+      table.add(pattern(`*:${p}`), `any:${p}`, (old) => old);
+      table.add(pattern(`*.example.com:${p}`), `wild:${p}`, (old) => old);
+    }
+    table.add(pattern('example.com:1000'), 'later', (old, added) => `${old}+${added}`);
+    table.add(pattern('example.com:1133'), 'later', (old, added) => `${old}+${added}`);
+    table.add(pattern('example.com'), 'every port', (old) => old);
+    expect(ports.map((p) => table.lookup('example.com', false, p))).toEqual(
+      ports.map((p) =>
+        p === 1000 ? 'exact:1000+later' : p === 1133 ? 'exact:1133+later' : `exact:${p}`,
+      ),
+    );
+    expect(ports.map((p) => table.lookup('a.example.com', false, p))).toEqual(
+      ports.map((p) => `wild:${p}`),
+    );
+    expect(ports.map((p) => table.lookup('other.org', false, p))).toEqual(
+      ports.map((p) => `any:${p}`),
+    );
+    expect([
+      table.lookup('example.com', false, 999),
+      table.lookup('a.example.com', false, 999),
+      table.lookup('other.org', false, 999),
+    ]).toEqual(['every port', undefined, undefined]);
+  });
+});

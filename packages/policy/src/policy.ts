@@ -19,11 +19,10 @@ import type {
   PolicyRule,
 } from './types.ts';
 
-interface HostHit {
-  readonly action: 'allow' | 'block';
-  readonly rule: string;
-  readonly explicit: boolean;
-}
+// A host rule's hit, packed in a small integer so the table holds no object per rule:
+// the index of its pattern text in `hostPatterns`, times 4, plus these flags.
+const HIT_BLOCK = 2;
+const HIT_EXPLICIT = 1;
 
 const INVALID: Decision = Object.freeze({
   action: 'deny',
@@ -54,12 +53,12 @@ const PASS = 0;
 const CARVED = 1;
 const DROPPED = 2;
 
-const blockWins = (old: HostHit, added: HostHit): HostHit =>
-  added.action === 'block' ? added : old;
+const blockWins = (old: number, added: number): number => ((added & HIT_BLOCK) !== 0 ? added : old);
 const keepFirst = (old: string): string => old;
 
 export class CompiledPolicy implements Policy {
-  private readonly hosts = new HostTable<HostHit>();
+  private readonly hosts = new HostTable<number>();
+  private readonly hostPatterns: string[] = [];
   private readonly bypassHosts = new HostTable<string>();
   private readonly hasBypassHosts: boolean;
   private readonly hasBypassCidrs: boolean;
@@ -98,7 +97,11 @@ export class CompiledPolicy implements Policy {
         this.bypassHosts.add(e.value, e.value.text, keepFirst);
         bypassRules.push([e.value, rule]);
       } else {
-        this.hosts.add(e.value, { action, rule: e.value.text, explicit }, blockWins);
+        const hit =
+          (this.hostPatterns.push(e.value.text) - 1) * 4 +
+          (action === 'block' ? HIT_BLOCK : 0) +
+          (explicit ? HIT_EXPLICIT : 0);
+        this.hosts.add(e.value, hit, blockWins);
         hostRules.push([e.value, rule]);
       }
     };
@@ -123,6 +126,8 @@ export class CompiledPolicy implements Policy {
     for (const e of cidrs.blockCidrs) addCidr(e, 'block');
     for (const e of cidrs.bypassCidrs) addCidr(e, 'bypass');
     this.hasBypassCidrs = cidrs.bypassCidrs.length > 0;
+    this.trie4.trim();
+    this.trie6.trim();
     if (this.trie4.size > ACCELERATE_NODES) this.trie4.accelerate16();
     this.localStages = new Int32Array(LOCALHOST.length * 3);
     LOCALHOST.forEach((ip, i) => {
@@ -164,9 +169,9 @@ export class CompiledPolicy implements Policy {
     let rule: string | null = null;
     let reason: Decision['reason'] = 'default';
     if (hit !== undefined) {
-      if (hit.action === 'block')
-        return { action: 'deny', tunnel: 'mitm', rule: hit.rule, reason: 'host-rule' };
-      rule = hit.rule;
+      rule = this.hostPatterns[hit >>> 2]!;
+      if ((hit & HIT_BLOCK) !== 0)
+        return { action: 'deny', tunnel: 'mitm', rule, reason: 'host-rule' };
       reason = 'host-rule';
     } else if (this.mode === 'deny') return DEFAULT_DENY;
 
@@ -174,7 +179,7 @@ export class CompiledPolicy implements Policy {
     const given: unknown = isIp || local ? null : request.addresses;
     const count = isIp ? 1 : local ? LOCALHOST.length : Array.isArray(given) ? given.length : 0;
 
-    if (hit?.explicit) {
+    if (hit !== undefined && (hit & HIT_EXPLICIT) !== 0) {
       // An allow rule naming this host skips the CIDR stage: dial the first address there is.
       for (let i = 0; i < count; i++) {
         const text = this.address(literal, local, given, i, this.hasBypassCidrs);

@@ -154,6 +154,11 @@ export class PrefixTrie {
     return node;
   }
 
+  /** Drops the spare room left by growing; call after the last insert. */
+  trim(): void {
+    if (this.data.length > this.nodes * STRIDE) this.data = this.data.slice(0, this.nodes * STRIDE);
+  }
+
   /** Trie nodes in use. */
   get size(): number {
     return this.nodes;
