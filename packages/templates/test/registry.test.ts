@@ -1,4 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
@@ -250,6 +252,38 @@ describe.skipIf(!hasRegistry || !hasOpenssl)('registry behind bearer-token auth'
     expect(new Set(tokens.requests.map((r) => `${r.user} ${r.scope}`))).toEqual(
       new Set(['agent repository:private/tool:pull,push', 'agent repository:private/tool:pull']),
     );
+  });
+
+  it('follows a blob redirect to another host without the registry token', async () => {
+    const work = tempDir();
+    const { store, img } = await seededStore(work);
+    await pushImage(store, 'local/tool:1', `${reg.host}/private/cdn:v1`, { credentials: user });
+    const cdnSeen: (string | undefined)[] = [];
+    const cdn = createServer((req, res) => {
+      cdnSeen.push(req.headers.authorization);
+      const digest = req.url!.slice(1);
+      res.end(digest === sha(L1) ? L1 : L2);
+    });
+    await new Promise<void>((r) => cdn.listen(0, '127.0.0.1', r));
+    const cdnHost = `127.0.0.1:${(cdn.address() as AddressInfo).port}`;
+    const front = await startFront(reg.host, (method, url) => {
+      const m = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(url);
+      return method === 'GET' && m && m[1] !== img.id
+        ? { redirect: `http://${cdnHost}/${m[1]}` }
+        : 'pass';
+    });
+    try {
+      const pulled = await openStore({ root: join(work, 'fresh') }).pull(
+        `${front.host}/private/cdn:v1`,
+        { credentials: user },
+      );
+      expect(pulled.digest).toBe(img.digest);
+      expect(cdnSeen).toEqual([undefined, undefined]);
+      expect(front.seen.some((s) => s.url.includes('/manifests/'))).toBe(true);
+    } finally {
+      await front.stop();
+      await new Promise<void>((r) => cdn.close(() => r()));
+    }
   });
 
   it('fails anonymously with a hint to log in, and never echoes the password', async () => {

@@ -163,7 +163,7 @@ export async function startTokenServer(
   };
 }
 
-export type FrontAction = 'pass' | 'cut' | 'tamper' | 'notfound';
+export type FrontAction = 'pass' | 'cut' | 'tamper' | 'notfound' | { redirect: string };
 
 /** An HTTP front for a registry that can cut, corrupt or hide responses: failures on demand. */
 export async function startFront(
@@ -175,6 +175,10 @@ export async function startFront(
     const range = req.headers.range;
     seen.push({ method: req.method!, url: req.url!, range });
     const action = decide(req.method!, req.url!, range);
+    if (typeof action === 'object') {
+      res.writeHead(307, { location: action.redirect }).end();
+      return;
+    }
     if (action === 'notfound') {
       res
         .writeHead(404, { 'content-type': 'application/json' })
