@@ -89,6 +89,61 @@ describe('streaming', () => {
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `data: ${i}`));
   });
 
+  it('stops the upstream response when the client goes away', async () => {
+    let closed: () => void = () => {};
+    const upstreamClosed = new Promise<void>((r) => {
+      closed = r;
+    });
+    const endless: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => res.write('data: tick\n\n'), 5);
+      res.on('close', () => {
+        clearInterval(timer);
+        closed();
+      });
+    });
+    await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+    const port = (endless.address() as AddressInfo).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const agent = new ProxyAgent(proxy.url);
+    const res = await request(`http://localhost:${port}/`, { dispatcher: agent });
+    for await (const _chunk of res.body) break;
+    await agent.destroy();
+    await upstreamClosed;
+    await new Promise((r) => endless.close(r));
+    await until(() => proxy!.events.length === 2);
+    expect(proxy.events.find((e) => e.type === 'request')).toMatchObject({
+      status: 200,
+      action: 'allowed',
+    });
+  });
+
+  it.each([
+    ['HEAD', '/', 200, ''],
+    ['GET', '/status/204', 204, ''],
+    ['GET', '/status/304', 304, ''],
+  ])('answers %s %s without a body', async (method, path, status, body) => {
+    const bodiless: Server = createServer((req, res) => {
+      const code = Number(req.url!.split('/')[2] ?? 200);
+      res.writeHead(code, code === 200 ? { 'content-length': 5 } : {});
+      res.end(code === 200 && req.method !== 'HEAD' ? 'hello' : undefined);
+    });
+    await new Promise<void>((r) => bodiless.listen(0, '127.0.0.1', r));
+    const port = (bodiless.address() as AddressInfo).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const r = await curl([
+      '-x',
+      proxy.url,
+      '-X',
+      method,
+      ...(method === 'HEAD' ? ['-I'] : []),
+      `http://localhost:${port}${path}`,
+    ]);
+    await new Promise((done) => bodiless.close(done));
+    expect(r.status).toBe(status);
+    if (method !== 'HEAD') expect(r.body).toBe(body);
+  });
+
   it('downloads 100 MB through TLS interception intact (curl)', async () => {
     const base = await tlsSetup();
     dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-'));
