@@ -23,7 +23,7 @@ import { launch, writeMaps } from './launch.ts';
 import { deleteLayerAsSandboxRoot, ensureLayer } from './layer.ts';
 import { parsePasswd, readInsideRoot } from './passwd.ts';
 import { preflight, which } from './preflight.ts';
-import { isSameProcess } from './procfs.ts';
+import { isSameProcess, processStartTime } from './procfs.ts';
 import { paths, readRecord, type SandboxRecord, writeJson } from './record.ts';
 import { clearState, type RunState, readLiveState, writeState } from './state.ts';
 import { readSubordinateRange } from './subid.ts';
@@ -77,7 +77,13 @@ export function createNamespaceDriver(): Driver {
     const mine = live.get(dir);
     const state = await readLiveState(dir);
     if (state) {
-      for (const pid of [state.stagePid, state.bwrapPid]) {
+      // Start times make sure a reused pid is never killed.
+      const targets: Array<[number, number | undefined]> = [
+        [state.stagePid, state.stageStart],
+        [state.bwrapPid, state.bwrapStart],
+      ];
+      for (const [pid, start] of targets) {
+        if (start === undefined || !isSameProcess(pid, start)) continue;
         try {
           process.kill(pid, 'SIGKILL');
         } catch {}
@@ -230,7 +236,9 @@ export function createNamespaceDriver(): Driver {
     });
     const state: RunState = {
       bwrapPid: launched.child.pid ?? -1,
+      bwrapStart: processStartTime(launched.child.pid ?? -1),
       stagePid: launched.stagePid,
+      stageStart: processStartTime(launched.stagePid),
       initPid: launched.initPid,
       initStart: launched.initStart,
       ownerPid: process.pid,

@@ -6,8 +6,10 @@ import { paths, writeJson } from './record.ts';
 export interface RunState {
   /** Host pid of the outer bwrap (the child of the controlling process). */
   bwrapPid: number;
+  bwrapStart: number | undefined;
   /** Host pid of the sandbox's pid 1. */
   stagePid: number;
+  stageStart: number | undefined;
   /** Host pid and start time of the init every exec joins. */
   initPid: number;
   initStart: number;
