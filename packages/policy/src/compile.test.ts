@@ -162,6 +162,32 @@ describe('policy.rules()', () => {
     ]);
   });
 
+  it('lists odd spellings in canonical form, after checks, with their sources', () => {
+    const policy = compilePolicy({
+      allowHosts: ['HOST.DOCKER.INTERNAL.:8080', '[::ffff:127.0.0.1]', '*.BÜCHER.de:443'],
+      blockHosts: ['[FE80::1%25eth0]:22', '0x7f.1:9'],
+      bypassHosts: ['*.host.docker.internal'],
+      allowCidrs: ['::ffff:10.0.0.0/104'],
+      bypassCidrs: ['2001:DB8::/32'],
+    });
+    expect(policy.check({ host: 'localhost', port: 8080 }).rule).toBe('localhost:8080');
+    expect(
+      policy
+        .rules()
+        .filter((r) => r.source !== 'default' && r.kind !== 'default')
+        .map((r) => `${r.kind} ${r.action} ${r.pattern} ${r.source}`),
+    ).toEqual([
+      'host block 127.0.0.1:9 blockHosts[1]',
+      'host block [fe80::1]:22 blockHosts[0]',
+      'host allow localhost:8080 allowHosts[0]',
+      'host allow 127.0.0.1 allowHosts[1]',
+      'host allow *.xn--bcher-kva.de:443 allowHosts[2]',
+      'cidr allow 10.0.0.0/8 allowCidrs[0]',
+      'host bypass *.host.docker.internal bypassHosts[0]',
+      'cidr bypass 2001:db8::/32 bypassCidrs[0]',
+    ]);
+  });
+
   it('always includes the default blocked CIDRs', () => {
     const cidrs = compilePolicy({})
       .rules()

@@ -11,9 +11,11 @@ const KEYS = new Set<string>(['policy', ...HOST_LISTS, ...CIDR_LISTS]);
 
 export type HostList = (typeof HOST_LISTS)[number];
 export type CidrList = (typeof CIDR_LISTS)[number];
+/** A parsed entry and where it came from: `index` in `list` (-1 with `list` 'default'). */
 export interface ParsedEntry<T> {
   readonly value: T;
-  readonly source: string;
+  readonly list: HostList | CidrList | 'default';
+  readonly index: number;
 }
 
 function suggestKey(key: string): string {
@@ -24,7 +26,7 @@ function suggestKey(key: string): string {
 
 function list<T>(
   config: Record<string, unknown>,
-  name: string,
+  name: HostList | CidrList,
   parse: (s: unknown) => T | string,
   issues: string[],
 ): ParsedEntry<T>[] {
@@ -38,7 +40,7 @@ function list<T>(
   raw.forEach((entry, i) => {
     const parsed = parse(entry);
     if (typeof parsed === 'string') issues.push(`${name}[${i}]: ${parsed}`);
-    else out.push({ value: parsed, source: `${name}[${i}]` });
+    else out.push({ value: parsed, list: name, index: i });
   });
   return out;
 }
@@ -65,7 +67,7 @@ export function safeCompilePolicy(config?: PolicyConfig): SafeCompileResult {
   for (const name of CIDR_LISTS) cidrs[name] = list(c, name, parseCidr, issues);
   if (issues.length > 0) return { ok: false, issues };
   for (const text of DEFAULT_BLOCKED_CIDRS) {
-    cidrs.blockCidrs.push({ value: parseCidr(text) as Cidr, source: 'default' });
+    cidrs.blockCidrs.push({ value: parseCidr(text) as Cidr, list: 'default', index: -1 });
   }
   return { ok: true, value: new CompiledPolicy(mode, hosts, cidrs) };
 }

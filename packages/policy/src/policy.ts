@@ -1,14 +1,15 @@
 import type { IpAddress } from './address.ts';
 import { ipv4Address, parseAddress } from './address.ts';
-import type { Cidr } from './cidr.ts';
+import { type Cidr, parseCidr } from './cidr.ts';
 import type { CidrList, HostList, ParsedEntry } from './compile.ts';
 import { fastName, parseHost } from './host.ts';
 import { HostTable } from './host-table.ts';
 import { formatIPv4, parseIPv4Strict } from './ipv4.ts';
 import { embeddedIPv4, formatIPv6, isCanonicalIPv6, isMapped, parseIPv6 } from './ipv6.ts';
 import { orderRules } from './order.ts';
-import type { HostPattern } from './pattern.ts';
+import { type HostPattern, parseHostPattern } from './pattern.ts';
 import { type CidrAction, PrefixTrie } from './prefix-trie.ts';
+import { packSource, sourceAction, sourceText } from './sources.ts';
 import type {
   CheckRequest,
   CidrRule,
@@ -56,6 +57,22 @@ const DROPPED = 2;
 const blockWins = (old: number, added: number): number => ((added & HIT_BLOCK) !== 0 ? added : old);
 const keepFirst = (old: string): string => old;
 
+// Canonical texts parse to themselves, so the rule objects can wait until `rules()` is called.
+function hostRule(text: string, source: number): [HostPattern, HostRule] {
+  const p = parseHostPattern(text) as HostPattern;
+  const action = sourceAction(source);
+  const explicit = action === 'allow' && p.kind !== 'any';
+  return [p, { kind: 'host', action, pattern: text, explicit, source: sourceText(source) }];
+}
+
+function cidrRule(text: string, source: number): [Cidr, CidrRule] {
+  const c = parseCidr(text) as Cidr;
+  return [
+    c,
+    { kind: 'cidr', action: sourceAction(source), pattern: text, source: sourceText(source) },
+  ];
+}
+
 export class CompiledPolicy implements Policy {
   private readonly hosts = new HostTable<number>();
   private readonly hostPatterns: string[] = [];
@@ -64,8 +81,13 @@ export class CompiledPolicy implements Policy {
   private readonly hasBypassCidrs: boolean;
   private readonly trie4 = new PrefixTrie();
   private readonly trie6 = new PrefixTrie();
-  private readonly cidrRules: CidrRule[] = [];
-  private readonly ordered: readonly PolicyRule[];
+  // What `rules()` is built from: canonical pattern texts and packed sources, by rule index.
+  private readonly hostSources: number[] = [];
+  private readonly bypassPatterns: string[] = [];
+  private readonly bypassSources: number[] = [];
+  private readonly cidrPatterns: string[] = [];
+  private readonly cidrSources: number[] = [];
+  private ordered: readonly PolicyRule[] | undefined = undefined;
   // The outcome of the last `cidrStage` call; fields, not an object, so the hot path allocates nothing.
   private verdict = PASS;
   private verdictRule = -1;
@@ -78,49 +100,40 @@ export class CompiledPolicy implements Policy {
     hosts: Record<HostList, ParsedEntry<HostPattern>[]>,
     cidrs: Record<CidrList, ParsedEntry<Cidr>[]>,
   ) {
-    const hostRules: [HostPattern, HostRule][] = [];
-    const bypassRules: [HostPattern, HostRule][] = [];
     const seen = new Set<string>();
     const addHost = (e: ParsedEntry<HostPattern>, action: HostRule['action']) => {
       const key = `${action} ${e.value.text}`;
       if (seen.has(key)) return;
       seen.add(key);
-      const explicit = action === 'allow' && e.value.kind !== 'any';
-      const rule: HostRule = {
-        kind: 'host',
-        action,
-        pattern: e.value.text,
-        explicit,
-        source: e.source,
-      };
+      const source = packSource(e.list, e.index);
       if (action === 'bypass') {
         this.bypassHosts.add(e.value, e.value.text, keepFirst);
-        bypassRules.push([e.value, rule]);
+        this.bypassPatterns.push(e.value.text);
+        this.bypassSources.push(source);
       } else {
+        const explicit = action === 'allow' && e.value.kind !== 'any';
         const hit =
           (this.hostPatterns.push(e.value.text) - 1) * 4 +
           (action === 'block' ? HIT_BLOCK : 0) +
           (explicit ? HIT_EXPLICIT : 0);
+        this.hostSources.push(source);
         this.hosts.add(e.value, hit, blockWins);
-        hostRules.push([e.value, rule]);
       }
     };
     for (const e of hosts.blockHosts) addHost(e, 'block');
     for (const e of hosts.allowHosts) addHost(e, 'allow');
     for (const e of hosts.bypassHosts) addHost(e, 'bypass');
-    this.hasBypassHosts = bypassRules.length > 0;
+    this.hasBypassHosts = this.bypassPatterns.length > 0;
 
-    const cidrRules: [Cidr, CidrRule][] = [];
     const addCidr = (e: ParsedEntry<Cidr>, action: CidrAction) => {
       const key = `${action} ${e.value.text}`;
       if (seen.has(key)) return;
       seen.add(key);
-      const rule: CidrRule = { kind: 'cidr', action, pattern: e.value.text, source: e.source };
-      const index = this.cidrRules.push(rule) - 1;
+      const index = this.cidrPatterns.push(e.value.text) - 1;
+      this.cidrSources.push(packSource(e.list, e.index));
       const c = e.value;
       if (c.family === 4) this.trie4.insert4(c.addr, c.len, action, index);
       else this.trie6.insert6(c.pieces, c.len, action, index);
-      cidrRules.push([c, rule]);
     };
     for (const e of cidrs.allowCidrs) addCidr(e, 'allow');
     for (const e of cidrs.blockCidrs) addCidr(e, 'block');
@@ -134,11 +147,16 @@ export class CompiledPolicy implements Policy {
       this.cidrStage(ip.v4, ip.v6);
       this.localStages.set([this.verdict, this.verdictRule, this.bypassCidr ? 1 : 0], i * 3);
     });
-
-    this.ordered = orderRules(mode, hostRules, bypassRules, cidrRules);
   }
 
+  /** Built on the first call (the proxy never asks), so a compiled policy holds no rule objects. */
   rules(): readonly PolicyRule[] {
+    this.ordered ??= orderRules(
+      this.mode,
+      this.hostPatterns.map((text, i) => hostRule(text, this.hostSources[i]!)),
+      this.bypassPatterns.map((text, i) => hostRule(text, this.bypassSources[i]!)),
+      this.cidrPatterns.map((text, i) => cidrRule(text, this.cidrSources[i]!)),
+    );
     return this.ordered;
   }
 
@@ -199,7 +217,7 @@ export class CompiledPolicy implements Policy {
         continue;
       }
       if (this.verdict === CARVED) {
-        const carve = this.cidrRules[this.verdictRule]!.pattern;
+        const carve = this.cidrPatterns[this.verdictRule]!;
         return this.allow(name, isIp, port, carve, 'cidr-rule', text);
       }
       return this.allow(name, isIp, port, rule, reason, text);
@@ -208,7 +226,7 @@ export class CompiledPolicy implements Policy {
     return {
       action: 'deny',
       tunnel: 'mitm',
-      rule: this.cidrRules[firstDrop]!.pattern,
+      rule: this.cidrPatterns[firstDrop]!,
       reason: 'cidr-rule',
     };
   }
