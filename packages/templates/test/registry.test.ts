@@ -182,6 +182,38 @@ describe.skipIf(!hasRegistry)('registry (anonymous docker-registry on 127.0.0.1)
 
   it.each([
     [
+      'a redirect to plain HTTP on another host',
+      { redirect: 'http://sbx-test.invalid/blob' },
+      'redirected to plain HTTP (sbx-test.invalid): refused',
+    ],
+    [
+      'a token realm over plain HTTP on another host',
+      {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="http://sbx-test.invalid/token",service="x"' },
+      },
+      'sent its token realm over plain HTTP (sbx-test.invalid): refused',
+    ],
+  ])('refuses %s without connecting to it', async (_n, action, message) => {
+    const work = tempDir();
+    const { store } = await seededStore(work);
+    await pushImage(store, 'local/tool:1', `${reg.host}/team/plain:v1`);
+    const front = await startFront(reg.host, (method, url) =>
+      method === 'GET' && url.includes('/blobs/') ? action : 'pass',
+    );
+    try {
+      const err = await openStore({ root: join(work, 'fresh') })
+        .pull(`${front.host}/team/plain:v1`)
+        .catch((e: unknown) => e);
+      expect((err as { code: string }).code).toBe('SBX_TEMPLATES_INSECURE');
+      expect((err as Error).message).toContain(message);
+    } finally {
+      await front.stop();
+    }
+  });
+
+  it.each([
+    [
       'a blob whose bytes do not match its digest',
       'tamper' as const,
       'SBX_TEMPLATES_DIGEST_MISMATCH',

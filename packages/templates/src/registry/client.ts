@@ -27,7 +27,12 @@ const MAX_REDIRECTS = 5;
 
 /** True for `localhost`, 127.0.0.0/8 and ::1 (with or without a port): where plain HTTP is allowed. */
 export function isLoopback(host: string): boolean {
-  const h = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  const h = bracketed
+    ? bracketed[1]!
+    : host.split(':').length > 2
+      ? host
+      : host.replace(/:\d+$/, '');
   return (
     h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1'
   );

@@ -163,7 +163,13 @@ export async function startTokenServer(
   };
 }
 
-export type FrontAction = 'pass' | 'cut' | 'tamper' | 'notfound' | { redirect: string };
+export type FrontAction =
+  | 'pass'
+  | 'cut'
+  | 'tamper'
+  | 'notfound'
+  | { redirect: string }
+  | { status: number; headers: Record<string, string> };
 
 /** An HTTP front for a registry that can cut, corrupt or hide responses: failures on demand. */
 export async function startFront(
@@ -176,7 +182,8 @@ export async function startFront(
     seen.push({ method: req.method!, url: req.url!, range });
     const action = decide(req.method!, req.url!, range);
     if (typeof action === 'object') {
-      res.writeHead(307, { location: action.redirect }).end();
+      if ('redirect' in action) res.writeHead(307, { location: action.redirect }).end();
+      else res.writeHead(action.status, action.headers).end();
       return;
     }
     if (action === 'notfound') {
