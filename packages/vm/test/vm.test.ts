@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PEM, type ScenarioName, scenarios } from './scenarios.ts';
+import { createNamespaceDriver } from '../src/index.ts';
+import { PEM, run, type ScenarioName, scenarios } from './scenarios.ts';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const hasBwrap = (() => {
@@ -297,7 +298,18 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
     async () => {
       const hold = as === 'root' || !isRoot ? selfRunner(['hold']) : runner([TEST_USER, 'hold']);
       const line = await firstLine(hold.stdout);
-      const held = JSON.parse(line) as { runner: number; pidns: string; pids: number[] };
+      const held = JSON.parse(line) as {
+        runner: number;
+        dir: string;
+        pidns: string;
+        pids: number[];
+      };
+      // Another process can exec into it (the CLI attaching to a sandbox sandboxd started).
+      const other = await run(createNamespaceDriver(), held.dir, {
+        cmd: ['cat', '/root/kept'],
+        user: 'root',
+      });
+      expect(other).toEqual({ stdout: 'kept\n', stderr: '', exitCode: 0 });
       process.kill(held.runner, 'SIGKILL');
       await hold.result.catch(() => {});
       const alive = async () => {
