@@ -240,6 +240,14 @@ describe('TLS interception checks', () => {
     expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 421 Misdirected Request');
   });
 
+  it('refuses CONNECT inside an intercepted tunnel', async () => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+    const r = await exchange(tls, 'CONNECT 10.0.0.1:22 HTTP/1.1\r\nHost: 10.0.0.1:22\r\n\r\n');
+    expect([r.text.split('\r\n')[0], r.closed]).toEqual(['HTTP/1.1 405 Method Not Allowed', true]);
+  });
+
   it('closes a mitm tunnel that carries neither TLS nor HTTP', async () => {
     const upstream = await setup();
     const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
