@@ -52,7 +52,10 @@ export interface ExecOptions {
   user?: string;
   /** Working directory inside (default: the first workspace). Needs /bin/sh in the sandbox. */
   workdir?: string;
-  /** Allocate a terminal: with `stdio: 'inherit'` the caller's own terminal is passed through. */
+  /**
+   * Give the process its own pty (util-linux `script`), relayed to the caller's terminal
+   * (`inherit`) or to the pipes. Without it the process has no controlling terminal.
+   */
   tty?: boolean;
   /** `inherit`: the caller's stdio; `pipe`: streams on the returned process. Default `pipe`. */
   stdio?: 'inherit' | 'pipe';
@@ -68,7 +71,7 @@ export interface ExitStatus {
 
 /** A process running inside a sandbox. */
 export interface SandboxProcess {
-  /** Host pid of the process that waits for it (nsenter). */
+  /** Host pid of the host-side process that waits for it (nsenter, or `script` with a tty). */
   readonly pid: number;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
