@@ -24,7 +24,10 @@ export interface SandboxSpec {
   workspaces: Workspace[];
   /** Image user the sandbox runs as (default: `agent` when the image has it, else root). */
   user?: string;
-  /** Extra environment for every exec (the image's own env comes from the template). */
+  /**
+   * Extra environment for every exec (the image's own env comes from the template).
+   * Persisted in the sandbox directory: placeholders only, never a real credential.
+   */
   env?: Record<string, string>;
   /**
    * Only when sbx runs as root: the host ids the sandbox user acts as (e.g. the owner of the
