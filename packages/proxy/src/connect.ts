@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { decide, denialText } from './decide.ts';
 import { elapsed, eventUrl } from './events.ts';
 import { intercept } from './intercept.ts';
-import { HIGH_WATER_MARK } from './limits.ts';
 import { replyRaw } from './reply.ts';
 import { splice } from './splice.ts';
 import type { ProxyState } from './state.ts';
@@ -108,12 +107,7 @@ export function handleConnect(
         return;
       }
       record.action = 'bypassed';
-      const upstream = netConnect({
-        host: address,
-        port: target.port,
-        noDelay: true,
-        highWaterMark: HIGH_WATER_MARK,
-      } as NetConnectOpts);
+      const upstream = netConnect({ host: address, port: target.port, noDelay: true });
       upstream.setTimeout(10_000, () => upstream.destroy(new Error('connect timeout')));
       upstream.once('error', () => {
         if (record.status === 0) {
