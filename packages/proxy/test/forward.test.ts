@@ -66,6 +66,51 @@ describe('plain HTTP forwarding', () => {
   });
 });
 
+describe('denials', () => {
+  it.each([
+    [
+      'the default policy',
+      { policy: 'deny' as const },
+      'other.test',
+      'sbx proxy: other.test:80 is blocked by the default policy (deny)\nto allow it: sbx network proxy test --allow-host other.test\n',
+    ],
+    [
+      'a host rule',
+      { blockHosts: ['*.evil.test'] },
+      'api.evil.test',
+      'sbx proxy: api.evil.test:80 is blocked by the host rule *.evil.test\nto allow it: sbx network proxy test --allow-host api.evil.test\n',
+    ],
+    [
+      'an address rule',
+      {},
+      'internal.test',
+      'sbx proxy: internal.test:80 (10.1.2.3) is blocked by the address rule 10.0.0.0/8\nto allow it: sbx network proxy test --allow-cidr 10.1.2.3/32\n',
+    ],
+    [
+      'the loopback rule',
+      {},
+      'localhost',
+      'sbx proxy: localhost:80 is on this machine and blocked by the address rule 127.0.0.0/8\nto allow this port: sbx network proxy test --allow-host localhost:80\n',
+    ],
+  ])('names %s and the command that would allow it', async (_name, config, host, text) => {
+    proxy = await startProxy(config, { resolver: async () => ['10.1.2.3'] });
+    const r = await curl(['-x', proxy.url, `http://${host}/`]);
+    expect([r.status, r.body]).toEqual([403, text]);
+    const t = await curl(['-x', proxy.url, '--proxytunnel', `http://${host}/`]);
+    expect(t.exit).toBe(56);
+  });
+});
+
+describe('host.docker.internal', () => {
+  it('is matched and dialled as localhost, the Host header kept as asked', async () => {
+    upstream = await httpUpstream();
+    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const r = await curl(['-x', proxy.url, `http://host.docker.internal:${upstream.port}/`]);
+    expect(r.status).toBe(200);
+    expect(upstream.seen[0]!.headers.host).toBe(`host.docker.internal:${upstream.port}`);
+  });
+});
+
 describe('CONNECT', () => {
   it('intercepts TLS with a leaf for the CONNECT host and serves requests inside', async () => {
     const upstreamCa = await upstreamAuthority();
