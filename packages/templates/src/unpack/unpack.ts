@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TemplateError } from '../errors.ts';
 import { Applier, type ApplyStats } from './apply.ts';
-import { decompressor, sniffCompression } from './decompress.ts';
+import { type Compression, decompressor, hasNativeZstd, sniffCompression } from './decompress.ts';
+import { inflateOnWorker } from './inflate-worker.ts';
 import { TarFormatError, TarParser } from './tar.ts';
 import { UnsafePathError } from './tree.ts';
 
@@ -79,24 +80,55 @@ async function applyLayer(
 ): Promise<void> {
   const label = `layer ${index + 1} of ${count} (${layer.digest})`;
   const parser = new TarParser(applier);
+  const kind = sniffCompression(await readHead(layer.path));
+  const progress = (current: number) =>
+    onProgress?.({
+      phase: 'unpack',
+      layer: index,
+      layers: count,
+      digest: layer.digest,
+      current,
+      total: layer.size,
+    });
+  let got: string | undefined;
+  try {
+    if (kind === 'gzip' || (kind === 'zstd' && hasNativeZstd)) {
+      const inflated = inflateOnWorker(layer.path, kind, layer.diffId !== undefined);
+      for await (const chunk of inflated.chunks) {
+        parser.push(chunk);
+        progress(inflated.read());
+      }
+      parser.end();
+      got = inflated.digest();
+    } else {
+      got = await applyOnMainThread(parser, layer, kind, progress);
+    }
+  } catch (err) {
+    throw describe(err, label, applier.current);
+  }
+  if (layer.diffId !== undefined && got !== layer.diffId) {
+    throw new TemplateError(
+      'SBX_TEMPLATES_DIGEST_MISMATCH',
+      `${label} uncompresses to ${got}, but the image config says ${layer.diffId}: the image is corrupt, pull or build it again`,
+    );
+  }
+}
+
+/** Plain tar, and zstd where node:zlib lacks it (fzstd): read and decoded on this thread. */
+async function applyOnMainThread(
+  parser: TarParser,
+  layer: LayerFile,
+  kind: Compression,
+  progress: (current: number) => void,
+): Promise<string | undefined> {
   const hash = layer.diffId ? createHash('sha256') : undefined;
   const input = createReadStream(layer.path, { highWaterMark: 1 << 20 });
-  const kind = sniffCompression(await readHead(layer.path));
   const decomp = decompressor(kind);
   let read = 0;
-  if (onProgress) {
-    input.on('data', (c: Buffer | string) => {
-      read += c.length;
-      onProgress({
-        phase: 'unpack',
-        layer: index,
-        layers: count,
-        digest: layer.digest,
-        current: read,
-        total: layer.size,
-      });
-    });
-  }
+  input.on('data', (c: Buffer | string) => {
+    read += c.length;
+    progress(read);
+  });
   let failure: unknown;
   const consume = async (source: AsyncIterable<Buffer>): Promise<void> => {
     try {
@@ -114,15 +146,9 @@ async function applyLayer(
     if (decomp) await pipeline(input, decomp, consume);
     else await pipeline(input, consume);
   } catch (err) {
-    throw describe(failure ?? err, label, applier.current);
+    throw failure ?? err;
   }
-  const got = hash ? `sha256:${hash.digest('hex')}` : undefined;
-  if (got !== undefined && got !== layer.diffId) {
-    throw new TemplateError(
-      'SBX_TEMPLATES_DIGEST_MISMATCH',
-      `${label} uncompresses to ${got}, but the image config says ${layer.diffId}: the image is corrupt, pull or build it again`,
-    );
-  }
+  return hash ? `sha256:${hash.digest('hex')}` : undefined;
 }
 
 function describe(err: unknown, label: string, entry: string | undefined): TemplateError {
