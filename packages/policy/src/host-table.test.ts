@@ -88,3 +88,23 @@ describe('HostTable with many ports on one host', () => {
     ]).toEqual(['every port', undefined, undefined]);
   });
 });
+
+describe('HostTable when two exact hosts share a hash', () => {
+  it('tells them apart by their text', () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const text = `h${i.toString(36)}.example`;
+      const other = seen.get(suffixHash(text));
+      if (other !== undefined) pair = [other, text];
+      seen.set(suffixHash(text), text);
+    }
+    const [a, b] = pair;
+    const table = new HostTable<string>();
+    table.add(pattern(a), a, (old) => old);
+    expect([a, b].map((h) => table.lookup(h, false, 443))).toEqual([a, undefined]);
+    table.add(pattern(`${b}:443`), b, (old) => old);
+    expect([a, b].map((h) => table.lookup(h, false, 443))).toEqual([a, b]);
+    expect([a, b].map((h) => table.lookup(h, false, 80))).toEqual([a, undefined]);
+  });
+});

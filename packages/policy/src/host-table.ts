@@ -11,29 +11,61 @@ function step(h: number, c: number): number {
   return Math.imul(h ^ c, 0x01000193) & 0x3fffffff;
 }
 
+const SEED = 0x811c9dc5 & 0x3fffffff;
+
 export function suffixHash(text: string): number {
-  let h = 0x811c9dc5 & 0x3fffffff;
+  let h = SEED;
   for (let i = text.length - 1; i >= 0; i--) h = step(h, text.charCodeAt(i));
   return h;
 }
 
 /**
- * Host patterns indexed so that a lookup costs the same for 10 or 100,000 patterns: a hash
- * map for exact hosts, a reversed-label trie for wildcards, one slot for catch-alls. The trie
- * is flat: every suffix of every wildcard (`com`, `example.com`) is keyed by a hash computed
- * right to left, so a lookup reads the host once, allocates nothing, and stops at the first
- * suffix no wildcard ends with. A lookup returns the value of the most specific pattern.
+ * Open addressing over our own hash, as pairs [hash + 1 (0: empty), id] in one typed array,
+ * at most half full: a lookup of a name that is not there reads one cache line and no key.
+ */
+class Index {
+  table = new Int32Array(16);
+  mask = 7;
+  size = 0;
+
+  insert(hash: number, id: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) {
+      const old = this.table;
+      this.table = new Int32Array(old.length * 2);
+      this.mask = old.length - 1;
+      for (let i = 0; i < old.length; i += 2)
+        if (old[i] !== 0) this.place(old[i]! - 1, old[i + 1]!);
+    }
+    this.place(hash, id);
+    this.size++;
+  }
+
+  private place(hash: number, id: number): void {
+    let i = hash & this.mask;
+    while (this.table[i * 2] !== 0) i = (i + 1) & this.mask;
+    this.table[i * 2] = hash + 1;
+    this.table[i * 2 + 1] = id;
+  }
+}
+
+/**
+ * Host patterns indexed so that a lookup costs the same for 10 or 100,000 patterns: open
+ * addressing over a hash for exact hosts, a reversed-label trie for wildcards, one slot for
+ * catch-alls. The trie is flat: every suffix of every wildcard (`com`, `example.com`) is keyed
+ * by a hash computed right to left, so a lookup reads the host once, allocates nothing, and
+ * stops probing at the first suffix no wildcard ends with; the same pass ends with the hash of
+ * the whole name, the exact hosts' key. A lookup returns the value of the most specific pattern.
  *
  * Memory is kept in flat arrays indexed by small integers rather than an object per pattern:
  * a "slot" (what one exact host or wildcard suffix holds) is an index into `anyValue` (the
  * value for every port) and `portHead` (a short list of single-port values).
  */
 export class HostTable<T> {
-  private readonly exact = new Map<string, number>();
-  private readonly suffixes = new Map<number, number>();
+  private readonly exactIndex = new Index();
+  private readonly exactText: string[] = [];
+  private readonly exactSlot: number[] = [];
+  private readonly suffixIndex = new Index();
   private readonly suffixText: string[] = [];
-  /** The next suffix with the same hash (rare): a chain of indices. */
-  private readonly suffixNext: number[] = [];
   private readonly suffixSlot: number[] = [];
   private readonly anyValue: (T | undefined)[] = [];
   private readonly portHead: number[] = [];
@@ -48,8 +80,14 @@ export class HostTable<T> {
     let slot: number;
     if (pattern.kind === 'any') slot = this.catchAll;
     else if (pattern.kind === 'exact') {
-      slot = this.exact.get(pattern.host) ?? this.newSlot();
-      this.exact.set(pattern.host, slot);
+      const h = suffixHash(pattern.host);
+      let e = this.findExact(pattern.host, h);
+      if (e === NONE) {
+        e = this.exactText.push(pattern.host) - 1;
+        this.exactSlot.push(this.newSlot());
+        this.exactIndex.insert(h, e);
+      }
+      slot = this.exactSlot[e]!;
     } else {
       const host = pattern.host;
       for (let dot = host.lastIndexOf('.'); dot >= 0; dot = host.lastIndexOf('.', dot - 1)) {
@@ -117,54 +155,68 @@ export class HostTable<T> {
 
   private suffix(text: string): number {
     const h = suffixHash(text);
-    const first = this.suffixes.get(h) ?? NONE;
-    for (let s = first; s !== NONE; s = this.suffixNext[s]!)
-      if (this.suffixText[s] === text) return s;
+    const t = this.suffixIndex.table;
+    const mask = this.suffixIndex.mask;
+    for (let i = h & mask; t[i * 2] !== 0; i = (i + 1) & mask) {
+      if (t[i * 2] === h + 1 && this.suffixText[t[i * 2 + 1]!] === text) return t[i * 2 + 1]!;
+    }
     this.suffixText.push(text);
-    this.suffixNext.push(first);
     const added = this.suffixSlot.push(NONE) - 1;
-    this.suffixes.set(h, added);
+    this.suffixIndex.insert(h, added);
     return added;
   }
 
-  /** The value of the most specific pattern matching a canonical host and port. */
-  lookup(host: string, isIp: boolean, port: number): T | undefined {
-    const exact = this.exact.get(host);
-    if (exact !== undefined) {
-      const v = this.get(exact, port);
-      if (v !== undefined) return v;
+  private findExact(host: string, h: number): number {
+    const t = this.exactIndex.table;
+    const mask = this.exactIndex.mask;
+    for (let i = h & mask; t[i * 2] !== 0; i = (i + 1) & mask) {
+      if (t[i * 2] === h + 1 && this.exactText[t[i * 2 + 1]!] === host) return t[i * 2 + 1]!;
     }
-    if (!isIp && this.suffixes.size > 0) {
-      const v = this.lookupWildcard(host, port);
-      if (v !== undefined) return v;
-    }
-    return this.get(this.catchAll, port);
+    return NONE;
   }
 
-  private lookupWildcard(host: string, port: number): T | undefined {
-    let found: T | undefined;
-    let h = 0x811c9dc5 & 0x3fffffff;
-    for (let i = host.length - 1; i > 0; i--) {
+  /** The wildcard suffix `host[host.length - len..]` hashing to `h`, or NONE. */
+  private findSuffix(host: string, len: number, h: number): number {
+    const t = this.suffixIndex.table;
+    const mask = this.suffixIndex.mask;
+    for (let i = h & mask; t[i * 2] !== 0; i = (i + 1) & mask) {
+      if (t[i * 2] !== h + 1) continue;
+      const text = this.suffixText[t[i * 2 + 1]!]!;
+      if (text.length === len && host.endsWith(text)) return t[i * 2 + 1]!;
+    }
+    return NONE;
+  }
+
+  /**
+   * The value of the most specific pattern matching a canonical host and port. One pass right
+   * to left hashes every suffix that ends at a dot (for wildcards, stopping at the first one no
+   * wildcard ends with) and finally the whole name (for exact hosts).
+   */
+  lookup(host: string, isIp: boolean, port: number): T | undefined {
+    let wild: T | undefined;
+    let walking = !isIp && this.suffixIndex.size > 0;
+    let h = SEED;
+    for (let i = host.length - 1; i >= 0; i--) {
       const c = host.charCodeAt(i);
       // At a dot, host[i + 1..] is a suffix with a label left of it: `*.example.com` matches
       // `a.example.com` but never `example.com` itself.
-      if (c === DOT) {
-        const len = host.length - i - 1;
-        let s = this.suffixes.get(h) ?? NONE;
-        while (s !== NONE) {
-          const text = this.suffixText[s]!;
-          if (text.length === len && host.endsWith(text)) break;
-          s = this.suffixNext[s]!;
-        }
-        if (s === NONE) break;
-        const slot = this.suffixSlot[s]!;
-        if (slot !== NONE) {
-          const v = this.get(slot, port);
-          if (v !== undefined) found = v;
+      if (c === DOT && walking && i > 0) {
+        const s = this.findSuffix(host, host.length - i - 1, h);
+        if (s === NONE) walking = false;
+        else if (this.suffixSlot[s] !== NONE) {
+          const v = this.get(this.suffixSlot[s]!, port);
+          if (v !== undefined) wild = v;
         }
       }
       h = step(h, c);
     }
-    return found;
+    if (this.exactIndex.size > 0) {
+      const e = this.findExact(host, h);
+      if (e !== NONE) {
+        const v = this.get(this.exactSlot[e]!, port);
+        if (v !== undefined) return v;
+      }
+    }
+    return wild !== undefined ? wild : this.get(this.catchAll, port);
   }
 }
