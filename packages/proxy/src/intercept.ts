@@ -33,6 +33,12 @@ export function intercept(
       socket.destroy();
     }
   };
+  // Mint the leaf while the client is still preparing its ClientHello (single-flight: the
+  // handshake below picks up the same context).
+  state
+    .ca()
+    .then((ca) => ca.secureContext(tunnel.target.name))
+    .catch(() => {});
   if (head.length > 0) route(head);
   else socket.once('data', route);
 }
