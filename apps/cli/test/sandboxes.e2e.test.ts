@@ -198,7 +198,7 @@ describe.skipIf(!hasBwrap).each(modes)(
         [...command.slice(1), 'network', 'log', 'a', '-f', '--json', '--limit', '0'],
         {
           env: { ...process.env, ...home.env },
-          stdio: ['ignore', 'pipe', 'inherit'],
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
       try {
@@ -226,6 +226,8 @@ describe.skipIf(!hasBwrap).each(modes)(
       } finally {
         follower.kill();
       }
+      // SIGTERM (or Ctrl-C) ends following cleanly.
+      expect(await new Promise((resolve) => follower.once('exit', resolve))).toBe(0);
       const marker = join(home.project, 'detached.txt');
       const detached = await home.sbx([
         'exec',
@@ -271,6 +273,47 @@ describe.skipIf(!hasBwrap).each(modes)(
       ];
       for (const file of files)
         expect((await readFile(file, 'utf8')).includes('real-secret-42')).toBe(false);
+    });
+
+    it('keeps sandboxes apart: loopback, files, and one failing leaves the other running', async () => {
+      const serve = ['busybox', 'httpd', '-f', '-p', '127.0.0.1:9999', '-h', '/etc'];
+      expect((await home.sbx(['exec', '-d', 'a', ...serve])).code).toBe(0);
+      const get = [
+        'curl',
+        '-s',
+        '--noproxy',
+        '*',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        'http://127.0.0.1:9999/hostname',
+      ];
+      let own = '';
+      for (let i = 0; i < 50 && own !== '200'; i++) {
+        own = (await home.sbx(['exec', 'a', ...get])).stdout;
+        if (own !== '200') await sleep(100);
+      }
+      expect(own).toBe('200');
+      expect(await home.sbx(['exec', 'shell-other', ...get])).toMatchObject({
+        code: 7,
+        stdout: '000',
+      });
+      expect((await home.sbx(['exec', 'shell-other', 'ls', home.project])).code).not.toBe(0);
+      // Kill sandbox a's namespaces from outside: sandboxd notices, b runs on.
+      const state = JSON.parse(
+        await readFile(join(home.env.DOCKER_CONFIG!, 'sandboxes/vm/a/run/state.json'), 'utf8'),
+      );
+      process.kill(state.bwrapPid, 'SIGKILL');
+      let listed = '';
+      for (let i = 0; i < 100 && !/\na +shell +stopped/.test(listed); i++) {
+        await sleep(100);
+        listed = (await home.sbx(['ls'])).stdout;
+      }
+      expect(listed).toMatch(/\na +shell +stopped/);
+      expect(listed).toMatch(/\nshell-other +shell +running/);
+      expect((await home.sbx(['exec', 'shell-other', 'true'])).code).toBe(0);
+      expect((await home.sbx(['exec', 'a', 'cat', '/srv/sbx-pkg/VERSION'])).stdout).toBe('v1\n');
     });
 
     it('lists, stops and removes with the right states', async () => {

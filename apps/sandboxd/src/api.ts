@@ -55,6 +55,7 @@ function follow(
   sandbox: string | undefined,
 ): void {
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  res.flushHeaders();
   for (const event of initial) res.write(`${JSON.stringify(event)}\n`);
   const onEvent = (event: { sandbox?: unknown }) => {
     if (sandbox === undefined || event.sandbox === sandbox) res.write(`${JSON.stringify(event)}\n`);

@@ -1,5 +1,4 @@
 import { Agent, type IncomingMessage, request } from 'node:http';
-import { createInterface } from 'node:readline';
 import { isSandboxdErrorCode, SandboxdError } from './errors.ts';
 import type { CreateRequest, SandboxView } from './manager.ts';
 import type { ExecRequest } from './runtime.ts';
@@ -78,20 +77,37 @@ export class SandboxdClient {
   async *followNetworkLog(
     options: { sandbox?: string; limit?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<NetworkEvent> {
-    const response = await this.#send(
-      'GET',
-      `/v1/network-log?${logQuery(options)}&follow=1`,
-      undefined,
-      options.signal,
-    );
+    let response: IncomingMessage;
+    try {
+      response = await this.#send(
+        'GET',
+        `/v1/network-log?${logQuery(options)}&follow=1`,
+        undefined,
+        options.signal,
+      );
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
     if (response.statusCode !== 200)
       await throwFrom(response.statusCode ?? 0, await text(response));
     try {
-      for await (const line of createInterface({ input: response, crlfDelay: Infinity })) {
-        if (line) yield JSON.parse(line) as NetworkEvent;
+      // Iterating the response itself (not readline) turns a stream error into a throw here.
+      response.setEncoding('utf8');
+      let buffer = '';
+      for await (const chunk of response) {
+        buffer += chunk;
+        let end = buffer.indexOf('\n');
+        while (end !== -1) {
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 1);
+          if (line) yield JSON.parse(line) as NetworkEvent;
+          end = buffer.indexOf('\n');
+        }
       }
     } catch (error) {
-      if ((error as Error).name !== 'AbortError') throw error;
+      // Aborting ends the stream with an 'aborted' error: that is the normal way out.
+      if (!options.signal?.aborted) throw error;
     }
   }
 
