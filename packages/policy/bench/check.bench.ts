@@ -47,12 +47,33 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const rows: string[][] = [
   ['rules', 'compiled checks/s', 'warm-set checks/s', 'linear checks/s', 'compiled / linear'],
 ];
+const memRows: string[][] = [
+  ['rules', 'compile ms', 'heap/rule', 'heap/rule after rules()', 'heap total after rules()'],
+];
 const speeds: number[] = [];
 const warmSpeeds: number[] = [];
+const heapUsed = () => {
+  collect();
+  return process.memoryUsage().heapUsed;
+};
+// Compile and check once first, so that the first measured heap holds no compiled code.
+compilePolicy(ruleMix(1000))
+  .rules()
+  .forEach(() => sink++);
 for (const n of SIZES) {
   const config = ruleMix(n);
   const reqs = requests(n, 8192);
+  // Heap the compiled policy holds, the config and requests already allocated: what the proxy
+  // keeps (it never calls rules()), then with the rules() list built as well.
+  const before = heapUsed();
+  const started = performance.now();
   let policy: Api.Policy | null = compilePolicy(config);
+  const compileMs = performance.now() - started;
+  const compiled = heapUsed() - before;
+  let listed: Api.Policy | null = compilePolicy(config);
+  listed.rules();
+  const withRules = heapUsed() - before - compiled;
+  listed = null;
   const check = (r: CheckRequest) => policy!.check(r);
   measure(check, reqs); // warm up the JIT
   collect();
@@ -70,6 +91,13 @@ for (const n of SIZES) {
     console.error(`decisions disagree at ${n} rules:`, r, policy.check(r), linear.check(r));
     process.exit(1);
   }
+  memRows.push([
+    fmt(n),
+    fmt(compileMs),
+    `${fmt(compiled / n)} B`,
+    `${fmt(withRules / n)} B`,
+    `${(withRules / 1e6).toFixed(1)} MB`,
+  ]);
   // Each side is measured with only its own rules on the heap, after a full collection, so
   // that neither pays for collecting the other's garbage.
   policy = null;
@@ -79,12 +107,15 @@ for (const n of SIZES) {
   warmSpeeds.push(warm);
   rows.push([fmt(n), fmt(fast), fmt(warm), fmt(slow), `${(fast / slow).toFixed(1)}x`]);
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const r of rows) {
-  console.log(
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
-  );
+function table(t: string[][]): void {
+  const widths = t[0]!.map((_, i) => Math.max(...t.map((r) => r[i]!.length)));
+  for (const r of t) {
+    console.log(
+      r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '),
+    );
+  }
 }
+table(rows);
 const flat = (v: number[]) => SIZES.map((n, i) => `${fmt(n)} rules ${(v[i]! / v[0]!).toFixed(2)}x`);
 console.log(`flatness, 8,192 distinct requests: ${flat(speeds).join(', ')} of the 10-rule speed`);
 console.log(
@@ -93,4 +124,6 @@ console.log(
 console.log(
   `decisions agree with the linear scan on every sampled request; rates are per CPU-second of one thread (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores while measuring)`,
 );
+console.log('');
+table(memRows);
 if (sink === 0) console.error('no check allowed anything: the workload is broken');
