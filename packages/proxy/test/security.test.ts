@@ -307,7 +307,7 @@ describe('malformed and smuggled requests', () => {
     expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
   });
 
-  it('survives a fuzz of malformed request lines and headers', async () => {
+  it('survives a fuzz of malformed request lines and headers, also inside TLS tunnels', async () => {
     const url = await setup();
     let seed = 42;
     const rand = (n: number) => {
@@ -356,9 +356,23 @@ describe('malformed and smuggled requests', () => {
       for (let j = 0; j < n; j++) s += pieces[rand(pieces.length)];
       cases.push(`${s}\r\n\r\n`);
     }
-    const results = await Promise.all(
-      cases.map((c) => rawExchange(proxy!.port, Buffer.from(c, 'latin1'), 1500)),
-    );
+    const unhandled: unknown[] = [];
+    const record = (error: unknown) => unhandled.push(error);
+    process.on('unhandledRejection', record);
+    process.on('uncaughtException', record);
+    const authority = new URL(url).host;
+    const inTunnels = async (c: string) => {
+      const { socket } = await openTunnel(proxy!.port, authority);
+      return exchange(await tlsOver(socket, proxy!.ca.certPem, 'localhost'), c, 1500);
+    };
+    const results = await Promise.all([
+      ...cases.map((c) => rawExchange(proxy!.port, Buffer.from(c, 'latin1'), 1500)),
+      ...cases.slice(0, 60).map(inTunnels),
+    ]).finally(() => {
+      process.off('unhandledRejection', record);
+      process.off('uncaughtException', record);
+    });
+    expect(unhandled).toEqual([]);
     const answers = results.map((r) => r.text === '' || r.text.startsWith('HTTP/1.1 '));
     expect(answers.filter((ok) => !ok)).toEqual([]);
     expect((await curl(['-x', proxy!.url, url])).status).toBe(200);
