@@ -286,6 +286,32 @@ describe.skipIf(!hasRegistry || !hasOpenssl)('registry behind bearer-token auth'
     );
   });
 
+  it.each([
+    ['credsStore', (host: string) => ({ credsStore: 'sbxtest', auths: { [host]: {} } })],
+    ['credHelpers', (host: string) => ({ credHelpers: { [host]: 'sbxtest' } })],
+  ])('asks the %s credential helper named in config.json', async (_n, config) => {
+    const work = tempDir();
+    const bin = join(work, 'bin');
+    mkdirSync(bin);
+    // A helper that knows one server, as docker-credential-* helpers answer `get`.
+    writeFileSync(
+      join(bin, 'docker-credential-sbxtest'),
+      `#!/bin/sh\nread server\n[ "$server" = "${reg.host}" ] || { echo "credentials not found" >&2; exit 1; }\necho '{"ServerURL":"${reg.host}","Username":"${user.username}","Secret":"${user.password}"}'\n`,
+      { mode: 0o755 },
+    );
+    const dockerConfig = join(work, 'docker');
+    mkdirSync(dockerConfig);
+    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify(config(reg.host)));
+    const env = { DOCKER_CONFIG: dockerConfig, PATH: `${bin}:${process.env.PATH}` };
+    const { store, img } = await seededStore(work);
+    await pushImage(store, 'local/tool:1', `${reg.host}/private/helper:v1`, { env });
+    const pulled = await openStore({ root: join(work, 'fresh') }).pull(
+      `${reg.host}/private/helper:v1`,
+      { env },
+    );
+    expect(pulled.digest).toBe(img.digest);
+  });
+
   it('follows a blob redirect to another host without the registry token', async () => {
     const work = tempDir();
     const { store, img } = await seededStore(work);
