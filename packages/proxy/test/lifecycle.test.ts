@@ -137,6 +137,27 @@ describe('capacity and lifecycle', () => {
     expect(status).toBe(200);
   });
 
+  it('makes an in-memory CA when none is given, and intercepts with it', async () => {
+    const upstreamCa = await upstreamAuthority();
+    upstream = await httpsUpstream(upstreamCa);
+    const { createProxy } = await import('../src/index.ts');
+    const p = createProxy({
+      policy: compilePolicy({ allowHosts: [`localhost:${upstream.port}`] }),
+      upstreamCa: upstreamCa.certPem,
+    });
+    const { port } = (await p.listen()) as { port: number };
+    const ca = await p.certificateAuthority();
+    expect(ca.subject).toBe('CN=sbx proxy CA, O=sbx');
+    const { socket } = await openTunnel(port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, ca.certPem, 'localhost');
+    const r = await exchange(
+      tls,
+      `GET / HTTP/1.1\r\nHost: localhost:${upstream.port}\r\nConnection: close\r\n\r\n`,
+    );
+    await p.close();
+    expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+  });
+
   it('closes open client connections and tunnels on close()', async () => {
     upstream = await httpUpstream();
     proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
