@@ -32,8 +32,12 @@ export class SandboxdClient {
   readonly socketPath: string;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
-  constructor(socketPath: string) {
+  /** Called once when nothing listens on the socket; the refused request is then retried. */
+  #startDaemon: (() => Promise<unknown>) | undefined;
+
+  constructor(socketPath: string, options: { startDaemon?: () => Promise<unknown> } = {}) {
     this.socketPath = socketPath;
+    this.#startDaemon = options.startDaemon;
   }
 
   ping(): Promise<{ version: string; pid: number }> {
@@ -124,7 +128,18 @@ export class SandboxdClient {
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.#send(method, path, body);
+    let response: IncomingMessage;
+    try {
+      response = await this.#send(method, path, body);
+    } catch (error) {
+      // Refused or no socket: the request never reached a daemon, so it is safe to retry.
+      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      const start = this.#startDaemon;
+      if (!start || (code !== 'ENOENT' && code !== 'ECONNREFUSED')) throw error;
+      this.#startDaemon = undefined;
+      await start();
+      response = await this.#send(method, path, body);
+    }
     const answer = await text(response);
     if ((response.statusCode ?? 500) >= 400) await throwFrom(response.statusCode ?? 500, answer);
     return JSON.parse(answer) as T;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SandboxdClient } from './client.ts';
 import { isSandboxdProcess } from './daemon.ts';
@@ -13,6 +13,8 @@ export function daemonEntry(): string {
   if (existsSync(sibling)) return sibling;
   return fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 }
+
+const LOG_LIMIT = 10 * 1024 * 1024;
 
 const PASSED_ENV =
   /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LC_\w+|TZ|TMPDIR|SANDBOXD_HOME|DOCKER_CONFIG|DOCKER_HOST|XDG_\w+|SBX_\w+|CI|NODE_OPTIONS)$/;
@@ -61,6 +63,12 @@ export async function startDaemonProcess(
   if (before.running) return { pid: before.pid!, started: false };
   await mkdir(paths.home, { recursive: true, mode: 0o700 });
   await chmod(paths.home, 0o700);
+  // The daemon log is kept to two files: at start, one past LOG_LIMIT moves to sandboxd.log.1.
+  const size = await stat(paths.log).then(
+    (info) => info.size,
+    () => 0,
+  );
+  if (size > LOG_LIMIT) await rename(paths.log, `${paths.log}.1`);
   const log = await open(paths.log, 'a', 0o600);
   let exited: number | null | undefined;
   try {
@@ -122,16 +130,10 @@ export async function stopDaemon(
   return { stopped: true, pid: status.pid! };
 }
 
-/** A client of the running daemon, starting the daemon first when nothing answers. */
+/**
+ * A client of the daemon that starts it on demand: the first request that finds nothing
+ * listening starts sandboxd and is sent again, so a running daemon costs no extra round trip.
+ */
 export async function connectDaemon(paths: DaemonPaths = daemonPaths()): Promise<SandboxdClient> {
-  const client = new SandboxdClient(paths.socket);
-  try {
-    await client.ping();
-    return client;
-  } catch (error) {
-    await client.close();
-    if ((error as SandboxdError).code !== 'SBX_SANDBOXD_UNAVAILABLE') throw error;
-  }
-  await startDaemonProcess(paths);
-  return new SandboxdClient(paths.socket);
+  return new SandboxdClient(paths.socket, { startDaemon: () => startDaemonProcess(paths) });
 }

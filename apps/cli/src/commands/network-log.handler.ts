@@ -23,6 +23,7 @@ export async function networkLog(argv: NetworkLogArgs): Promise<void> {
       for (const event of await client.networkLog(options)) print(event);
       return;
     }
+    await client.ping(); // starts sandboxd when needed, before the long request
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
