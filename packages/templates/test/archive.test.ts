@@ -155,6 +155,28 @@ describe('store + archives', () => {
     expect((await store.prune()).rootfs).toBe(1);
   });
 
+  it('takes the host platform from a layout listing one manifest per platform', async () => {
+    const dir = tempDir();
+    const layout = join(dir, 'layout');
+    const { manifestDigest } = writeOciLayout(layout, [L1]);
+    const other = configFor([L1], { architecture: 's390x' });
+    const otherManifest = manifestFor(other, [L1]);
+    for (const b of [other, otherManifest])
+      writeFileSync(join(layout, 'blobs/sha256', sha(b).slice(7)), b);
+    const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    index.manifests[0].platform = { os: 'linux', architecture: arch };
+    index.manifests.unshift({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: sha(otherManifest),
+      size: otherManifest.length,
+      platform: { os: 'linux', architecture: 's390x' },
+    });
+    writeFileSync(join(layout, 'index.json'), JSON.stringify(index));
+    const images = await storeIn(dir).importArchive(layout, { tag: 'multi:1' });
+    expect(images.map((i) => [i.digest, i.platform])).toEqual([[manifestDigest, `linux/${arch}`]]);
+  });
+
   it('names an import with --tag and shares one unpack between concurrent resolves', async () => {
     const dir = tempDir();
     writeOciLayout(join(dir, 'layout'), [L1]);

@@ -1,5 +1,11 @@
 import { TemplateError } from '../errors.ts';
-import { isIndex, parseDescriptor, parseIndex, selectPlatform } from '../image/parse.ts';
+import {
+  hostPlatform,
+  isIndex,
+  parseDescriptor,
+  parseIndex,
+  selectPlatform,
+} from '../image/parse.ts';
 import { type Descriptor, MEDIA } from '../image/types.ts';
 import { parseReference } from '../reference.ts';
 import type { ImageInfo, ProgressEvent, Store } from '../store/store.ts';
@@ -95,9 +101,15 @@ export async function importOciLayout(
   const index = parseIndex(files.file('index.json')!);
   if (index.manifests.length === 0)
     throw new TemplateError('SBX_TEMPLATES_INVALID_IMAGE', 'index.json lists no images');
-  const names = nameOverride(options, index.manifests.length);
+  // A multi-platform export may list one manifest per platform at the top: take this host's.
+  const host = hostPlatform();
+  const fits = (d: Descriptor) =>
+    !d.platform || (d.platform.os === host.os && d.platform.architecture === host.architecture);
+  const tops = index.manifests.filter(fits);
+  if (tops.length === 0) selectPlatform(index, host);
+  const names = nameOverride(options, tops.length);
   const out: ImageInfo[] = [];
-  for (const top of index.manifests) {
+  for (const top of tops) {
     let desc = top;
     let bytes = await verifiedBlob(store, files, desc);
     for (let depth = 0; isIndex(bytes, desc.mediaType); depth++) {
