@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushImage } from '../src/registry/push.ts';
 import { openStore, type ProgressEvent } from '../src/store/store.ts';
-import { configFor, manifestFor, sha, writeOciLayout } from './helpers/image.ts';
+import { configFor, dockerArchive, manifestFor, sha, writeOciLayout } from './helpers/image.ts';
 import {
   hasOpenssl,
   hasRegistry,
@@ -91,6 +92,35 @@ describe.skipIf(!hasRegistry)('registry (anonymous docker-registry on 127.0.0.1)
     );
     expect(byDigest.digest).toBe(img.digest);
   });
+
+  it.skipIf(spawnSync('skopeo', ['--version']).status !== 0)(
+    'pulls a Docker schema 2 image that skopeo pushed',
+    async () => {
+      const work = tempDir();
+      writeFileSync(join(work, 'src.tar'), dockerArchive([L1, L2], ['src:1']));
+      execFileSync(
+        'skopeo',
+        [
+          'copy',
+          '-q',
+          '--dest-tls-verify=false',
+          '--format',
+          'v2s2',
+          `docker-archive:${join(work, 'src.tar')}`,
+          `docker://${reg.host}/team/skopeo:v2s2`,
+        ],
+        { stdio: 'pipe' },
+      );
+      const img = await openStore({ root: join(work, 'fresh') }).pull(
+        `${reg.host}/team/skopeo:v2s2`,
+      );
+      const manifest = JSON.parse(
+        (await openStore({ root: join(work, 'fresh') }).blobs.read(img.digest)).toString(),
+      );
+      expect(manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+      expect(listTree(img.rootfs)).toEqual(TREE);
+    },
+  );
 
   it('says clearly when the tag does not exist', async () => {
     const store = openStore({ root: join(tempDir(), 's') });
