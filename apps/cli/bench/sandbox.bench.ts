@@ -57,11 +57,13 @@ try {
   mkdirSync(project);
   sbx('create', 'shell', project, '-t', 'host', '--name', 'bench');
   const bwrap: number[] = [];
+  const version: number[] = [];
   const exec: number[] = [];
   const run: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     // Interleaved, so load changes on the machine hit every series alike.
     bwrap.push(timed('bwrap', BWRAP));
+    version.push(sbx('version'));
     exec.push(sbx('exec', 'bench', 'true'));
     const workspace = join(root, `new-${i}`);
     mkdirSync(workspace);
@@ -73,6 +75,7 @@ try {
     `${name.padEnd(44)} ${median(xs).toFixed(1).padStart(8)} ms  ${(median(xs) / base).toFixed(1).padStart(6)}x bwrap`;
   console.log(`sandbox start and exec, median of ${ROUNDS} interleaved rounds`);
   console.log(row('bwrap … true (baseline)', bwrap));
+  console.log(row('sbx version (Node + CLI start-up, no sandbox)', version));
   console.log(row('sbx exec SANDBOX true (running sandbox)', exec));
   console.log(row('sbx run shell NEW_DIR -t host -- -c true', run));
 } finally {
