@@ -26,10 +26,7 @@ describe('assertSandboxName', () => {
   it.each(['a', 'claude-project', 'x.y_z-1'])('accepts %s', (name) => {
     expect(() => assertSandboxName(name)).not.toThrow();
   });
-  it.each(['', '-a', '../etc', 'a/b', 'a b', '.', 'a..b', 'x'.repeat(129)])(
-    'refuses %j',
-    (name) => {
-      expect(() => assertSandboxName(name)).toThrow(/^invalid sandbox name/);
-    },
-  );
+  it.each(['', '-a', '../etc', 'a/b', 'a b', '.', 'a..b', 'x'.repeat(64)])('refuses %j', (name) => {
+    expect(() => assertSandboxName(name)).toThrow(/^invalid sandbox name/);
+  });
 });

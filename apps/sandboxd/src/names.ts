@@ -1,14 +1,14 @@
 import { basename } from 'node:path';
 import { SandboxdError } from './errors.ts';
 
-const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
-/** Throws unless `name` can name a sandbox (a directory, a hostname, a log field). */
+/** Throws unless `name` can name a sandbox: a directory, a log field and its hostname (63 at most). */
 export function assertSandboxName(name: string): void {
   if (!VALID.test(name) || name.includes('..')) {
     throw new SandboxdError(
       'SBX_SANDBOXD_INVALID',
-      `invalid sandbox name "${name}": use 1-128 letters, digits, "_", "." or "-", starting with a letter or digit`,
+      `invalid sandbox name "${name}": use 1-63 letters, digits, "_", "." or "-", starting with a letter or digit`,
     );
   }
 }
