@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { Tunnel } from './state.ts';
 import type { Target } from './target.ts';
 import type { PolicyDecision, ProxyPolicy, Resolver } from './types.ts';
 
@@ -8,8 +9,45 @@ export interface Decided {
 }
 
 /**
+ * The decision when it needs no lookup (an IP literal, localhost, a name the host rules settle,
+ * or the addresses a tunnel resolved at CONNECT), else undefined. Synchronous, so a request
+ * on a kept-alive connection takes no promise hop before it goes upstream.
+ */
+export function decideNow(
+  policy: ProxyPolicy,
+  target: Target,
+  known?: readonly string[],
+): Decided | undefined {
+  const { host, port } = target;
+  if (known) return { decision: policy.check({ host, port, addresses: known }), addresses: known };
+  if (isIP(host)) {
+    const addresses = [host];
+    return { decision: policy.check({ host, port, addresses }), addresses };
+  }
+  // localhost needs no lookup (the policy knows its addresses); a name the host rules deny
+  // is not looked up at all, so a deny-mode sandbox cannot leak data through DNS queries.
+  const early = policy.check({ host, port, addresses: [] });
+  if (early.action === 'allow' ? early.address !== undefined : early.reason !== 'unresolved') {
+    return { decision: early, addresses: [] };
+  }
+  return undefined;
+}
+
+/**
+ * The decision for a request inside a tunnel: target and addresses are fixed per tunnel, so
+ * it is computed once per policy. Keyed by the policy object, so `setPolicy` applies to the
+ * very next request.
+ */
+export function decideInTunnel(policy: ProxyPolicy, tunnel: Tunnel): Decided {
+  const cached = tunnel.decided;
+  if (cached?.policy === policy) return cached.result;
+  const result = decideNow(policy, tunnel.target, tunnel.addresses)!;
+  tunnel.decided = { policy, result };
+  return result;
+}
+
+/**
  * Asks the policy about `target`, resolving its name once when the policy needs addresses.
- * A name the host rules deny already is not looked up (no DNS leak out of a deny-mode sandbox).
  * `policy` is called again after the lookup so a policy swapped meanwhile is the one applied.
  */
 export async function decide(
@@ -18,21 +56,13 @@ export async function decide(
   target: Target,
   known?: readonly string[],
 ): Promise<Decided> {
-  const { host, port } = target;
-  if (known)
-    return { decision: policy().check({ host, port, addresses: known }), addresses: known };
-  if (isIP(host)) {
-    const addresses = [host];
-    return { decision: policy().check({ host, port, addresses }), addresses };
-  }
-  // localhost needs no lookup (the policy knows its addresses); a name the host rules deny
-  // is not looked up at all, so a deny-mode sandbox cannot leak data through DNS queries.
-  const early = policy().check({ host, port, addresses: [] });
-  if (early.action === 'allow' ? early.address !== undefined : early.reason !== 'unresolved') {
-    return { decision: early, addresses: [] };
-  }
-  const addresses = await resolver(host);
-  return { decision: policy().check({ host, port, addresses }), addresses };
+  const now = decideNow(policy(), target, known);
+  if (now) return now;
+  const addresses = await resolver(target.host);
+  return {
+    decision: policy().check({ host: target.host, port: target.port, addresses }),
+    addresses,
+  };
 }
 
 /** The text a denied client reads: what blocked it and the command that would allow it. */

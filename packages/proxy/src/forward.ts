@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { credentialRefusal } from './credentials.ts';
-import { decide, denialText } from './decide.ts';
+import { type Decided, decide, decideInTunnel, decideNow, denialText } from './decide.ts';
 import { elapsed, eventUrl } from './events.ts';
 import { endToEnd, rawToStrings } from './headers.ts';
 import { reply } from './reply.ts';
@@ -66,43 +66,54 @@ export function forward(
   const hasBody =
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  decide(() => state.policy, state.resolver, target, tunnel?.addresses)
-    .then(({ decision, addresses }) => {
-      record.rule = decision.rule;
-      if (decision.action === 'deny' || decision.address === undefined) {
-        const denied = denialText(
-          { ...decision, address: decision.address ?? addresses[0] },
-          target,
-          state.sandbox,
-        );
-        reply(res, denied.status, denied.body, hasBody);
-        return;
-      }
-      const address = decision.address;
-      record.address = address;
-      record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
-      const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
-      const refusal = credentialRefusal(injection, target, secure, address);
-      if (refusal) {
-        reply(res, refusal.status, refusal.body, hasBody);
-        return;
-      }
-      const credential = injection?.ok ? injection : undefined;
-      const { headers, via } = endToEnd(req.rawHeaders, credential?.lower);
-      headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
-      headers.push('via', via);
-      if (credential) headers.push(credential.header, credential.value);
-      let body: AsyncIterable<Buffer> | string | null = null;
-      if (hasBody) body = counted(req, record);
-      else if (req.headers['content-length'] === '0') body = '';
-      if (expectContinue) res.writeContinue();
-      const pool = state.upstreams.pool(secure, address, target.port, target.name);
-      pool.dispatch(
-        { path, method: req.method!, headers, body: body as never },
-        responder(res, record, `${target.name}:${target.port}`),
+  const proceed = ({ decision, addresses }: Decided) => {
+    record.rule = decision.rule;
+    if (decision.action === 'deny' || decision.address === undefined) {
+      const denied = denialText(
+        { ...decision, address: decision.address ?? addresses[0] },
+        target,
+        state.sandbox,
       );
-    })
-    .catch(() => reply(res, 502, 'sbx proxy: internal error\n', true));
+      reply(res, denied.status, denied.body, hasBody);
+      return;
+    }
+    const address = decision.address;
+    record.address = address;
+    record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
+    const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
+    const refusal = credentialRefusal(injection, target, secure, address);
+    if (refusal) {
+      reply(res, refusal.status, refusal.body, hasBody);
+      return;
+    }
+    const credential = injection?.ok ? injection : undefined;
+    const { headers, via } = endToEnd(req.rawHeaders, credential?.lower);
+    headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
+    headers.push('via', via);
+    if (credential) headers.push(credential.header, credential.value);
+    let body: AsyncIterable<Buffer> | string | null = null;
+    if (hasBody) body = counted(req, record);
+    else if (req.headers['content-length'] === '0') body = '';
+    if (expectContinue) res.writeContinue();
+    const pool = state.upstreams.pool(secure, address, target.port, target.name);
+    pool.dispatch(
+      { path, method: req.method!, headers, body: body as never },
+      responder(res, record, `${target.name}:${target.port}`),
+    );
+  };
+  const failed = () => reply(res, 502, 'sbx proxy: internal error\n', true);
+  let now: Decided | undefined;
+  try {
+    now = tunnel ? decideInTunnel(state.policy, tunnel) : decideNow(state.policy, target);
+    if (now) proceed(now);
+  } catch {
+    failed();
+    return;
+  }
+  if (!now)
+    decide(() => state.policy, state.resolver, target)
+      .then(proceed)
+      .catch(failed);
 }
 
 async function* counted(req: IncomingMessage, record: ProxyEvent): AsyncGenerator<Buffer> {

@@ -42,9 +42,12 @@ export function requestTarget(req: IncomingMessage, tunnel: Tunnel | undefined):
     path = split.path;
   }
   const hostHeader = req.headers.host;
-  const named = hostHeader === undefined ? undefined : parseAuthority(hostHeader, defaultPort);
-  if (!named || named.host !== target.host || named.port !== target.port) {
-    return misdirected(target, hostHeader ?? '(none)');
+  if (hostHeader === undefined || hostHeader !== tunnel.hostOk) {
+    const named = hostHeader === undefined ? undefined : parseAuthority(hostHeader, defaultPort);
+    if (!named || named.host !== target.host || named.port !== target.port) {
+      return misdirected(target, hostHeader ?? '(none)');
+    }
+    tunnel.hostOk = hostHeader;
   }
   return { ok: true, target, path, secure, tunnel };
 }

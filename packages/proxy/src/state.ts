@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { CertificateAuthority } from './ca/authority.ts';
 import type { CredentialInjector } from './credentials.ts';
+import type { Decided } from './decide.ts';
 import type { Target } from './target.ts';
 import type { ProxyEvent, ProxyPolicy, Resolver } from './types.ts';
 import type { Upstreams } from './upstream.ts';
@@ -12,6 +13,10 @@ export interface Tunnel {
   /** Resolved once at CONNECT: every request inside is checked (and dialled) against these. */
   addresses: readonly string[];
   secure: boolean;
+  /** The last decision and the policy object it was made under (see `decideInTunnel`). */
+  decided?: { policy: ProxyPolicy; result: Decided };
+  /** The last Host header found to name the target (a kept-alive client repeats it). */
+  hostOk?: string;
 }
 
 /** A raw splice (bypass tunnel, WebSocket) that a new policy may have to cut. */

@@ -229,6 +229,21 @@ describe('TLS interception checks', () => {
     expect(upstream.seen).toEqual([]);
   });
 
+  it('checks the Host of every request on a kept-alive tunnel, not only the first', async () => {
+    const upstream = await setup();
+    const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+    const good = `GET / HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`;
+    const bad = 'GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n';
+    const r = await exchange(tls, good + good + bad);
+    expect(r.text.match(/^HTTP\/1\.1 \d+ .*$/gm)).toEqual([
+      'HTTP/1.1 200 OK',
+      'HTTP/1.1 200 OK',
+      'HTTP/1.1 421 Misdirected Request',
+    ]);
+    expect(upstream.seen.length).toBe(2);
+  });
+
   it('answers 421 to an absolute URL naming another host inside the tunnel', async () => {
     const upstream = await setup();
     const { socket } = await openTunnel(proxy!.port, `localhost:${upstream.port}`);
