@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { TemplateError } from '../errors.ts';
 import { isSha256Digest } from '../reference.ts';
 
+const SYNC_LIMIT = 1 << 20;
+
 export interface Expected {
   digest?: string;
   size?: number;
@@ -144,7 +146,9 @@ export class BlobWriter {
         `${this.label} has digest ${digest}, expected ${this.expected.digest}: the source served corrupt or tampered content`,
       );
     }
-    await this.fh.datasync();
+    // Manifests and configs (an image's identity) are synced; layers are not: every unpack checks
+    // them against the config's diff_ids, so a blob torn by a crash is caught, like the tree it fed.
+    if (this.written <= SYNC_LIMIT) await this.fh.datasync();
     await this.fh.close();
     await rename(this.tmp, this.store.path(digest));
     return { digest, size: this.written };

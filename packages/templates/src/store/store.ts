@@ -267,7 +267,7 @@ export class Store {
           path: this.blobs.path(l.digest),
           digest: l.digest,
           size: l.size,
-          ...(diffId !== l.digest ? { diffId } : {}),
+          diffId,
         });
       }
       try {

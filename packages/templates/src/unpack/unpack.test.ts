@@ -257,7 +257,7 @@ describe('unpackLayers', () => {
     await expect(
       unpackLayers([{ ...file, diffId: bad }], join(base, 'bad'), { tmpDir: join(base, 'tmp') }),
     ).rejects.toThrow(
-      `layer 1 of 1 (${file.digest}) uncompresses to ${good}, but the image config says ${bad}: the image is corrupt, pull or build it again`,
+      `layer 1 of 1 (${file.digest}) uncompresses to ${good}, but the image config says ${bad}: the image is corrupt; remove it (sbx template rm, then prune) and pull or build it again`,
     );
     expect(listTree(join(base, 'tmp'))).toEqual([]);
     expect(listTree(base).filter((p) => p.startsWith('bad'))).toEqual([]);

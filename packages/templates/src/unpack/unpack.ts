@@ -109,7 +109,7 @@ async function applyLayer(
   if (layer.diffId !== undefined && got !== layer.diffId) {
     throw new TemplateError(
       'SBX_TEMPLATES_DIGEST_MISMATCH',
-      `${label} uncompresses to ${got}, but the image config says ${layer.diffId}: the image is corrupt, pull or build it again`,
+      `${label} uncompresses to ${got}, but the image config says ${layer.diffId}: the image is corrupt; remove it (sbx template rm, then prune) and pull or build it again`,
     );
   }
 }
