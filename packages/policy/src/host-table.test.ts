@@ -108,3 +108,30 @@ describe('HostTable when two exact hosts share a hash', () => {
     expect([a, b].map((h) => table.lookup(h, false, 80))).toEqual([a, undefined]);
   });
 });
+
+describe('HostTable past 4,096 exact hosts (the open-addressing table)', () => {
+  it('decides as a scan over every pattern does, before and after the switch', () => {
+    const table = new HostTable<string>();
+    const exact = new Map<string, string>();
+    const host = (i: number) => `h${i}.d${i % 7}.example`;
+    const check = (count: number) => {
+      for (let i = 0; i < count + 50; i += 3) {
+        for (const port of [443, 80]) {
+          const name = host(i);
+          const want =
+            exact.get(`${name}:${port}`) ??
+            exact.get(name) ??
+            (name.endsWith('.d3.example') ? '*.d3.example' : undefined);
+          expect([name, port, table.lookup(name, false, port)]).toEqual([name, port, want]);
+        }
+      }
+    };
+    table.add(pattern('*.d3.example'), '*.d3.example', (old) => old);
+    for (let i = 0; i < 6000; i++) {
+      const text = i % 2 === 0 ? host(i) : `${host(i)}:443`;
+      table.add(pattern(text), text, (old) => old);
+      exact.set(text, text);
+      if (i === 4000 || i === 5999) check(i);
+    }
+  });
+});

@@ -5,6 +5,9 @@ const NONE = -1;
 // Past this many ports on one host, its ports move from a list to a Map: lookups stay flat.
 const LIST_MAX = 8;
 const IN_MAP = -2;
+// Up to this many exact hosts, a Map (V8 hashes names natively, faster than a loop in JS);
+// past it, the open-addressing table, whose misses stay in one cache line.
+const SMALL_EXACT = 4096;
 
 /** Hash step over a name read right to left; kept in Smi range so Map keys stay cheap. */
 function step(h: number, c: number): number {
@@ -61,7 +64,9 @@ class Index {
  * value for every port) and `portHead` (a short list of single-port values).
  */
 export class HostTable<T> {
+  private readonly exactMap = new Map<string, number>();
   private readonly exactIndex = new Index();
+  private exactLarge = false;
   private readonly exactText: string[] = [];
   private readonly exactSlot: number[] = [];
   private readonly suffixIndex = new Index();
@@ -80,14 +85,7 @@ export class HostTable<T> {
     let slot: number;
     if (pattern.kind === 'any') slot = this.catchAll;
     else if (pattern.kind === 'exact') {
-      const h = suffixHash(pattern.host);
-      let e = this.findExact(pattern.host, h);
-      if (e === NONE) {
-        e = this.exactText.push(pattern.host) - 1;
-        this.exactSlot.push(this.newSlot());
-        this.exactIndex.insert(h, e);
-      }
-      slot = this.exactSlot[e]!;
+      slot = this.exactSlotOf(pattern.host);
     } else {
       const host = pattern.host;
       for (let dot = host.lastIndexOf('.'); dot >= 0; dot = host.lastIndexOf('.', dot - 1)) {
@@ -166,6 +164,24 @@ export class HostTable<T> {
     return added;
   }
 
+  private exactSlotOf(host: string): number {
+    let e = this.exactLarge
+      ? this.findExact(host, suffixHash(host))
+      : (this.exactMap.get(host) ?? NONE);
+    if (e === NONE) {
+      e = this.exactText.push(host) - 1;
+      this.exactSlot.push(this.newSlot());
+      if (this.exactLarge) this.exactIndex.insert(suffixHash(host), e);
+      else this.exactMap.set(host, e);
+      if (!this.exactLarge && this.exactText.length > SMALL_EXACT) {
+        this.exactLarge = true;
+        this.exactText.forEach((text, id) => this.exactIndex.insert(suffixHash(text), id));
+        this.exactMap.clear();
+      }
+    }
+    return this.exactSlot[e]!;
+  }
+
   private findExact(host: string, h: number): number {
     const t = this.exactIndex.table;
     const mask = this.exactIndex.mask;
@@ -188,11 +204,23 @@ export class HostTable<T> {
   }
 
   /**
-   * The value of the most specific pattern matching a canonical host and port. One pass right
-   * to left hashes every suffix that ends at a dot (for wildcards, stopping at the first one no
-   * wildcard ends with) and finally the whole name (for exact hosts).
+   * The value of the most specific pattern matching a canonical host and port. With many exact
+   * hosts, one pass right to left hashes every suffix that ends at a dot (probing for wildcards
+   * until one is missing) and finally the whole name (for the exact table).
    */
   lookup(host: string, isIp: boolean, port: number): T | undefined {
+    if (!this.exactLarge) {
+      const e = this.exactMap.get(host);
+      if (e !== undefined) {
+        const v = this.get(this.exactSlot[e]!, port);
+        if (v !== undefined) return v;
+      }
+      if (!isIp && this.suffixIndex.size > 0) {
+        const v = this.lookupWildcard(host, port);
+        if (v !== undefined) return v;
+      }
+      return this.get(this.catchAll, port);
+    }
     let wild: T | undefined;
     let walking = !isIp && this.suffixIndex.size > 0;
     let h = SEED;
@@ -218,5 +246,24 @@ export class HostTable<T> {
       }
     }
     return wild !== undefined ? wild : this.get(this.catchAll, port);
+  }
+
+  private lookupWildcard(host: string, port: number): T | undefined {
+    let found: T | undefined;
+    let h = SEED;
+    for (let i = host.length - 1; i > 0; i--) {
+      const c = host.charCodeAt(i);
+      if (c === DOT) {
+        const s = this.findSuffix(host, host.length - i - 1, h);
+        if (s === NONE) break;
+        const slot = this.suffixSlot[s]!;
+        if (slot !== NONE) {
+          const v = this.get(slot, port);
+          if (v !== undefined) found = v;
+        }
+      }
+      h = step(h, c);
+    }
+    return found;
   }
 }
