@@ -175,7 +175,9 @@ export class HostTable<T> {
       else this.exactMap.set(host, e);
       if (!this.exactLarge && this.exactText.length > SMALL_EXACT) {
         this.exactLarge = true;
-        this.exactText.forEach((text, id) => this.exactIndex.insert(suffixHash(text), id));
+        for (let id = 0; id < this.exactText.length; id++) {
+          this.exactIndex.insert(suffixHash(this.exactText[id]!), id);
+        }
         this.exactMap.clear();
       }
     }
