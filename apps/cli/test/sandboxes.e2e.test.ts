@@ -151,9 +151,14 @@ describe.skipIf(!hasBwrap).each(modes)(
     it('reaches the network only through the proxy, which applies policy edits to the running sandbox', async () => {
       const url = `http://host.docker.internal:${up.port}/hello`;
       expect(await status('a', url)).toBe('403');
-      await editPolicy('a', (c) => {
-        c.allowHosts.push(`localhost:${up.port}`);
-      });
+      const allow = await home.sbx([
+        'network',
+        'proxy',
+        'a',
+        '--allow-host',
+        `localhost:${up.port}`,
+      ]);
+      expect(allow.code).toBe(0);
       let answer = '';
       for (let i = 0; i < 100 && !answer.startsWith('GET'); i++) {
         answer = (await home.sbx(['exec', 'a', 'curl', '-sS', url])).stdout;
