@@ -103,7 +103,7 @@ export function handleConnect(
       if (decision.tunnel === 'mitm') {
         record.action = 'allowed';
         open();
-        intercept(state, socket, head, { target, addresses, secure: false }, record);
+        intercept(state, socket, head, { target, addresses, secure: false }, record, address);
         return;
       }
       record.action = 'bypassed';

@@ -153,6 +153,14 @@ function responder(
     },
     onResponseData(c, chunk) {
       record.bytesIn += chunk.length;
+      // Corked until the end of this tick, as Node does for chunked bodies: the head, the
+      // chunk and an end parsed in the same read leave in one write (one TLS record, one
+      // syscall); nothing waits for more data (server-sent events leave at once).
+      const socket = res.socket;
+      if (socket && !socket.writableCorked) {
+        socket.cork();
+        process.nextTick(uncork, socket);
+      }
       if (!res.write(chunk)) {
         c.pause();
         res.once('drain', () => c.resume());
@@ -166,6 +174,10 @@ function responder(
       else reply(res, 502, `sbx proxy: ${where} failed: ${describe(error)}\n`, true);
     },
   };
+}
+
+function uncork(socket: { uncork(): void }): void {
+  socket.uncork();
 }
 
 function describe(error: Error): string {
