@@ -19,7 +19,7 @@ import {
   type TokenServer,
 } from './helpers/registry.ts';
 import { tar } from './helpers/tar-writer.ts';
-import { listTree, tempDir } from './helpers/tmp.ts';
+import { listTree, suiteDir, tempDir } from './helpers/tmp.ts';
 
 if (!hasRegistry)
   console.warn(
@@ -47,12 +47,15 @@ async function seededStore(dir: string) {
 describe.skipIf(!hasRegistry)('registry (anonymous docker-registry on 127.0.0.1)', () => {
   let reg: Registry;
   let dir: string;
+  let suite: ReturnType<typeof suiteDir>;
   beforeAll(async () => {
-    dir = tempDir();
+    suite = suiteDir();
+    dir = suite.path;
     reg = await startRegistry(dir);
   });
   afterAll(async () => {
     await reg?.stop();
+    suite?.remove();
   });
 
   it('pushes an image and pulls it into a fresh store with the same digest and tree', async () => {
@@ -279,15 +282,18 @@ describe.skipIf(!hasRegistry || !hasOpenssl)('registry behind bearer-token auth'
   let reg: Registry;
   let tokens: TokenServer;
   let dir: string;
+  let suite: ReturnType<typeof suiteDir>;
   const user = { username: 'agent', password: 's3cret-pw' };
   beforeAll(async () => {
-    dir = tempDir();
+    suite = suiteDir();
+    dir = suite.path;
     tokens = await startTokenServer(dir, user);
     reg = await startRegistry(dir, tokens);
   });
   afterAll(async () => {
     await reg?.stop();
     await tokens?.stop();
+    suite?.remove();
   });
 
   it('pushes and pulls with credentials from $DOCKER_CONFIG/config.json', async () => {

@@ -40,3 +40,9 @@ function readLink(p: string): string | undefined {
     return undefined;
   }
 }
+
+/** A temp directory for a whole suite (servers started in beforeAll): remove it in afterAll. */
+export function suiteDir(prefix = 'sbx-templates-suite-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
