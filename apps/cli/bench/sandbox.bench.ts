@@ -57,14 +57,19 @@ try {
   mkdirSync(project);
   sbx('create', 'shell', project, '-t', 'host', '--name', 'bench');
   const bwrap: number[] = [];
+  const node: number[] = [];
   const version: number[] = [];
   const exec: number[] = [];
+  const slowExec: number[] = [];
   const run: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     // Interleaved, so load changes on the machine hit every series alike.
     bwrap.push(timed('bwrap', BWRAP));
+    node.push(timed(process.execPath, ['-e', '0']));
     version.push(sbx('version'));
     exec.push(sbx('exec', 'bench', 'true'));
+    // `--tty=false` is valid but not a plain spelling, so it takes the yargs path (the old one).
+    slowExec.push(sbx('exec', '--tty=false', 'bench', 'true'));
     const workspace = join(root, `new-${i}`);
     mkdirSync(workspace);
     run.push(sbx('run', 'shell', workspace, '-t', 'host', '--', '-c', 'true'));
@@ -75,8 +80,10 @@ try {
     `${name.padEnd(44)} ${median(xs).toFixed(1).padStart(8)} ms  ${(median(xs) / base).toFixed(1).padStart(6)}x bwrap`;
   console.log(`sandbox start and exec, median of ${ROUNDS} interleaved rounds`);
   console.log(row('bwrap … true (baseline)', bwrap));
+  console.log(row('node -e 0 (the floor of any Node CLI)', node));
   console.log(row('sbx version (Node + CLI start-up, no sandbox)', version));
   console.log(row('sbx exec SANDBOX true (running sandbox)', exec));
+  console.log(row('sbx exec --tty=false SANDBOX true (via yargs)', slowExec));
   console.log(row('sbx run shell NEW_DIR -t host -- -c true', run));
 } finally {
   spawnSync(process.execPath, [SBX, 'daemon', 'stop'], { env });

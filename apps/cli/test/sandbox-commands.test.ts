@@ -77,9 +77,16 @@ describe('sbx sandbox commands without sandboxes', { timeout: 60_000 }, () => {
     expect(await home.sbx(['network', 'log'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('refuses a bad exec option as a usage error before reaching the daemon', async () => {
-    const result = await home.sbx(['exec', '--bogus', 'box', 'true']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe('sbx: Unknown argument: bogus\n');
+  it.each([
+    [['exec', '--bogus', 'box', 'true'], 'sbx: Unknown argument: bogus\n'],
+    [['exec', '-itx', 'box', 'true'], 'sbx: Unknown argument: x\n'],
+    [['exec', '-e'], 'sbx: Not enough arguments following: e\n'],
+    [['exec'], 'sbx: exec needs a sandbox and a command: sbx exec SANDBOX COMMAND [ARG…]\n'],
+    [
+      ['exec', '-it', 'box'],
+      'sbx: exec needs a sandbox and a command: sbx exec SANDBOX COMMAND [ARG…]\n',
+    ],
+  ])('refuses sbx %j as a usage error before reaching the daemon', async (args, stderr) => {
+    expect(await home.sbx(args)).toEqual({ code: 2, stdout: '', stderr });
   });
 });

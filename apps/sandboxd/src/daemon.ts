@@ -5,6 +5,7 @@ import { createApi } from './api.ts';
 import { SandboxdError } from './errors.ts';
 import { SandboxManager } from './manager.ts';
 import { type DaemonPaths, daemonPaths } from './paths.ts';
+import { isSandboxdProcess } from './process.ts';
 import type { SandboxRuntime } from './runtime.ts';
 
 export interface DaemonOptions {
@@ -130,15 +131,4 @@ async function claimPidFile(file: string): Promise<void> {
 async function releasePidFile(file: string): Promise<void> {
   const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
   if (pid === process.pid) await unlink(file).catch(() => {});
-}
-
-/** A live process whose command line names sandboxd (a pid reused by another program is not). */
-export async function isSandboxdProcess(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.includes('sandboxd');
 }

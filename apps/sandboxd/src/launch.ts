@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SandboxdClient } from './client.ts';
-import { isSandboxdProcess } from './daemon.ts';
 import { SandboxdError } from './errors.ts';
 import { type DaemonPaths, daemonPaths } from './paths.ts';
+import { isSandboxdProcess } from './process.ts';
 
 /** The daemon's entry point next to this module (dist/), or the built one when run from src/. */
 export function daemonEntry(): string {

@@ -3,9 +3,9 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxdClient } from '../src/client.ts';
-import { isSandboxdProcess } from '../src/daemon.ts';
 import { daemonEntry, daemonStatus, startDaemonProcess, stopDaemon } from '../src/launch.ts';
 import { writeMetadata } from '../src/metadata.ts';
+import { isSandboxdProcess } from '../src/process.ts';
 import { tempHome } from './temp-home.ts';
 
 describe('sandboxd process', () => {

@@ -9,7 +9,11 @@ export const execCommand: CommandModule<object, { _: (string | number)[] }> = {
   describe: 'Run a command in a sandbox (starting it first when stopped)',
   builder: (yargs) =>
     yargs
-      .parserConfiguration({ 'halt-at-non-option': true, 'unknown-options-as-args': true })
+      .parserConfiguration({
+        'halt-at-non-option': true,
+        'unknown-options-as-args': true,
+        'parse-positional-numbers': false,
+      })
       .usage('$0 exec [OPTIONS] SANDBOX COMMAND [ARG…]\n\nRun a command in a sandbox.')
       .example('$0 exec -it claude-project bash', 'An interactive shell')
       .example('$0 exec claude-project ls -la', 'Arguments reach the command as given')

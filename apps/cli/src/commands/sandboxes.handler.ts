@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { SandboxView } from '@sbx/sandboxd';
+import type { SandboxView } from '@sbx/sandboxd/client';
 import { CliError } from '../errors.ts';
 import { withDaemon } from '../sandbox/daemon-client.ts';
 import { age, formatTable, truncateStart } from '../sandbox/table.ts';

@@ -1,4 +1,4 @@
-import { connectDaemon, type SandboxdClient } from '@sbx/sandboxd';
+import { connectDaemon, type SandboxdClient } from '@sbx/sandboxd/client';
 
 /** Runs `fn` with a client of sandboxd (started on demand) and closes the client after. */
 export async function withDaemon<T>(fn: (client: SandboxdClient) => Promise<T>): Promise<T> {

@@ -1,4 +1,9 @@
-import { execInSandbox, getAgent, type SandboxdClient, type SandboxView } from '@sbx/sandboxd';
+import {
+  execInSandbox,
+  getAgent,
+  type SandboxdClient,
+  type SandboxView,
+} from '@sbx/sandboxd/client';
 import { CliError } from '../errors.ts';
 import { collectSecrets } from './env.ts';
 
