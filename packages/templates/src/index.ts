@@ -17,6 +17,6 @@ export {
   Store,
   type StoreOptions,
 } from './store/store.ts';
-export type { ApplyStats } from './unpack/apply.ts';
+export type { ApplyStats, OwnerShift } from './unpack/apply.ts';
 export { hasNativeZstd } from './unpack/decompress.ts';
 export { type LayerFile, unpackLayers } from './unpack/unpack.ts';

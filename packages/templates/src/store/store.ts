@@ -9,18 +9,32 @@ import { type PullOptions, pull } from '../registry/pull.ts';
 import { importArchive } from '../sources/archive.ts';
 import { type DockerOptions, loadFromDocker } from '../sources/docker.ts';
 import type { ImportOptions } from '../sources/images.ts';
-import { type LayerFile, type UnpackProgress, unpackLayers } from '../unpack/unpack.ts';
+import type { OwnerShift } from '../unpack/apply.ts';
+import {
+  checkOwnerShift,
+  type LayerFile,
+  type UnpackProgress,
+  unpackLayers,
+} from '../unpack/unpack.ts';
 import { BlobStore, sha256 } from './blobs.ts';
 import { defaultStoreRoot } from './paths.ts';
 import { RefStore } from './refs.ts';
 import { removeTree } from './remove-tree.ts';
 import { SingleFlight } from './singleflight.ts';
 
+const SHIFT_SUFFIX = /-shift-\d+-\d+$/;
+
 export interface StoreOptions {
   /** Store directory; defaults to `$DOCKER_CONFIG/sandboxes/image-cache` (`~/.docker/…`). */
   root?: string;
   /** Keep file owners from the layers; defaults to true as root (rootless: files belong to the caller). */
   chown?: boolean;
+  /**
+   * As root: added to every file owner (`imageOwnerShift()` of @sbx/vm) so the image's root is
+   * a sandbox's mapped root. Trees are kept per shift: one unpacked with a shift is never served
+   * to a store opened with another shift or none.
+   */
+  ownerShift?: OwnerShift | undefined;
   /** Refuse images that unpack to more file data than this (decompression bombs); default 64 GiB. */
   maxUnpackedBytes?: number;
 }
@@ -71,6 +85,7 @@ export class Store {
   private readonly rootfsDir: string;
   private readonly chown: boolean | undefined;
   private readonly maxBytes: number | undefined;
+  private readonly ownerShift: OwnerShift | undefined;
   private active = 0;
   private idle: (() => void)[] = [];
 
@@ -83,6 +98,10 @@ export class Store {
     this.blobs = new BlobStore(this.root, this.tmpDir);
     this.refs = new RefStore(this.root, this.tmpDir);
     this.chown = options.chown;
+    checkOwnerShift(options.ownerShift, options.chown ?? process.geteuid?.() === 0);
+    const shift = options.ownerShift;
+    // A zero shift is no shift: the same tree, the same directory.
+    this.ownerShift = shift && (shift.uid !== 0 || shift.gid !== 0) ? shift : undefined;
     this.maxBytes = options.maxUnpackedBytes;
   }
 
@@ -184,7 +203,8 @@ export class Store {
       result.blobs++;
     }
     for (const name of await readdir(this.rootfsDir)) {
-      if (liveIds.has(`sha256:${name}`)) continue;
+      // Trees of live images stay whatever their shift: other stores may serve them.
+      if (liveIds.has(`sha256:${name.replace(SHIFT_SUFFIX, '')}`)) continue;
       await removeTree(join(this.rootfsDir, name));
       result.rootfs++;
     }
@@ -211,8 +231,11 @@ export class Store {
     return this.flights.run(`docker:${reference}`, () => loadFromDocker(this, reference, options));
   }
 
+  /** Where image `id`'s tree is (or will be) unpacked for this store's owner shift. */
   rootfsPath(id: string): string {
-    return join(this.rootfsDir, id.slice('sha256:'.length));
+    const shift = this.ownerShift;
+    const suffix = shift ? `-shift-${shift.uid}-${shift.gid}` : '';
+    return join(this.rootfsDir, `${id.slice('sha256:'.length)}${suffix}`);
   }
 
   private async lookup(reference: string): Promise<{ key: string; digest: string }> {
@@ -252,7 +275,7 @@ export class Store {
     const { manifest, config } = await this.manifestAndConfig(digest);
     const id = manifest.config.digest;
     const rootfs = this.rootfsPath(id);
-    await this.flights.run(`unpack:${id}`, async () => {
+    await this.flights.run(`unpack:${rootfs}`, async () => {
       if (await stat(rootfs).catch(() => undefined)) return;
       const layers: LayerFile[] = [];
       for (const [i, l] of manifest.layers.entries()) {
@@ -274,6 +297,7 @@ export class Store {
         await unpackLayers(layers, rootfs, {
           tmpDir: this.tmpDir,
           ...(this.chown !== undefined ? { chown: this.chown } : {}),
+          ...(this.ownerShift ? { ownerShift: this.ownerShift } : {}),
           ...(this.maxBytes !== undefined ? { maxBytes: this.maxBytes } : {}),
           ...(onProgress ? { onProgress } : {}),
         });

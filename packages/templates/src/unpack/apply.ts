@@ -34,9 +34,20 @@ export interface ApplyStats {
   bytes: number;
 }
 
+/** Amounts added to every uid and gid recorded in the layers. */
+export interface OwnerShift {
+  uid: number;
+  gid: number;
+}
+
+/** Highest id a file may get: (uid_t)-1 means "unchanged" to chown. */
+const MAX_ID = 0xfffffffe;
+
 export interface ApplierOptions {
   /** Keep the owners recorded in the layers (needs root); otherwise files belong to the caller. */
   chown: boolean;
+  /** Added to every owner when chowning, so the image's root is a sandbox's mapped root. */
+  ownerShift?: OwnerShift | undefined;
   /** Refuse layers that unpack to more file data than this (decompression bombs). */
   maxBytes: number;
 }
@@ -112,13 +123,15 @@ export class Applier implements TarSink {
         dir.children!.set(base, { ...newDir(this.layer), meta: meta(h) });
         this.stats.dirs++;
         return;
-      case 'symlink':
+      case 'symlink': {
         symlinkSync(h.linkname, path);
-        if (this.needsChown(h)) lchownSync(path, h.uid, h.gid);
+        const owner = this.owner(h);
+        if (owner) lchownSync(path, owner.uid, owner.gid);
         lutimesSync(path, h.mtime, h.mtime);
         dir.children!.set(base, { kind: 'symlink', layer: this.layer, target: h.linkname });
         this.stats.symlinks++;
         return;
+      }
       case 'hardlink': {
         const target = this.linkTarget(h.linkname);
         linkSync(this.abs(target.rel), path);
@@ -155,8 +168,9 @@ export class Applier implements TarSink {
     this.file = undefined;
     try {
       // chown clears setuid/setgid, so the mode is set after it.
-      const chowned = this.needsChown(h);
-      if (chowned) fchownSync(fd, h.uid, h.gid);
+      const owner = this.owner(h);
+      const chowned = owner !== undefined;
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
       const mode = h.mode & 0o7777;
       if (chowned || mode !== (h.mode & 0o777 & ~UMASK)) fchmodSync(fd, mode);
       futimesSync(fd, h.mtime, h.mtime);
@@ -180,7 +194,8 @@ export class Applier implements TarSink {
       const m = node.meta;
       if (!m) return;
       const path = this.abs(rel);
-      if (this.needsChown(m)) lchownSync(path, m.uid, m.gid);
+      const owner = this.owner(m);
+      if (owner) lchownSync(path, owner.uid, owner.gid);
       chmodSync(path, m.mode & 0o7777);
       lutimesSync(path, m.mtime, m.mtime);
     };
@@ -234,8 +249,18 @@ export class Applier implements TarSink {
     return { rel: join(found.dirPath, base!), node };
   }
 
-  private needsChown(o: { uid: number; gid: number }): boolean {
-    return this.options.chown && (o.uid !== this.uid || o.gid !== this.gid);
+  /** The (shifted) owner to give an entry, or undefined when no chown is needed. */
+  private owner(o: { uid: number; gid: number }): OwnerShift | undefined {
+    if (!this.options.chown) return undefined;
+    const shift = this.options.ownerShift;
+    const uid = o.uid + (shift?.uid ?? 0);
+    const gid = o.gid + (shift?.gid ?? 0);
+    if (uid > MAX_ID || gid > MAX_ID) {
+      throw new UnsafePathError(
+        `the entry's owner ${o.uid}:${o.gid} shifted by ${shift?.uid}:${shift?.gid} is not a valid id`,
+      );
+    }
+    return uid === this.uid && gid === this.gid ? undefined : { uid, gid };
   }
 
   private abs(rel: string): string {

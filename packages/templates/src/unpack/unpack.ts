@@ -4,7 +4,7 @@ import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TemplateError } from '../errors.ts';
-import { Applier, type ApplyStats } from './apply.ts';
+import { Applier, type ApplyStats, type OwnerShift } from './apply.ts';
 import { type Compression, decompressor, hasNativeZstd, sniffCompression } from './decompress.ts';
 import { inflateOnWorker } from './inflate-worker.ts';
 import { TarFormatError, TarParser } from './tar.ts';
@@ -36,6 +36,8 @@ export interface UnpackOptions {
   tmpDir: string;
   /** Keep owners from the layers; defaults to true when running as root. */
   chown?: boolean;
+  /** Added to every owner when chowning (root only): see `StoreOptions.ownerShift`. */
+  ownerShift?: OwnerShift | undefined;
   /** Refuse images that unpack to more file data than this; default 64 GiB. */
   maxBytes?: number;
   onProgress?: (p: UnpackProgress) => void;
@@ -50,9 +52,12 @@ export async function unpackLayers(
   dest: string,
   options: UnpackOptions,
 ): Promise<ApplyStats> {
+  const chown = options.chown ?? process.geteuid?.() === 0;
+  checkOwnerShift(options.ownerShift, chown);
   const work = await mkdtemp(join(options.tmpDir, 'unpack-'));
   const applier = new Applier(work, {
-    chown: options.chown ?? process.geteuid?.() === 0,
+    chown,
+    ownerShift: options.ownerShift,
     maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
   });
   try {
@@ -68,6 +73,24 @@ export async function unpackLayers(
     applier.abort();
     await rm(work, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Refuses a shift that is not a pair of non-negative ids, or that would not be applied (no chown). */
+export function checkOwnerShift(shift: OwnerShift | undefined, chown: boolean): void {
+  if (shift === undefined) return;
+  const valid = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= 0xfffffffe;
+  if (!valid(shift.uid) || !valid(shift.gid)) {
+    throw new TemplateError(
+      'SBX_TEMPLATES_UNSUPPORTED',
+      `ownerShift ${shift.uid}:${shift.gid} is not a pair of non-negative ids: pass e.g. imageOwnerShift() from @sbx/vm`,
+    );
+  }
+  if (!chown) {
+    throw new TemplateError(
+      'SBX_TEMPLATES_UNSUPPORTED',
+      'ownerShift needs owners kept from the layers (chown, which needs root): drop ownerShift or run as root',
+    );
   }
 }
 
