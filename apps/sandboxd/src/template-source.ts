@@ -1,5 +1,5 @@
 import { type ImageInfo, openStore, type Store, TemplateError } from '@sbx/templates';
-import type { TemplateSource } from '@sbx/vm';
+import { imageOwnerShift, type TemplateSource } from '@sbx/vm';
 
 let store: Store | undefined;
 
@@ -14,7 +14,9 @@ export async function resolveTemplate(
   log: (message: string) => void,
 ): Promise<{ source: TemplateSource; digest: string | null }> {
   if (ref === 'host') return { source: { type: 'host' }, digest: null };
-  store ??= openStore();
+  // As root, sandboxes run on an unprivileged id range: image owners are shifted onto it so
+  // the image's root is the sandbox's root (undefined, no shift, otherwise).
+  store ??= openStore({ ownerShift: imageOwnerShift() });
   let image: ImageInfo;
   if (local) {
     log(`loading template ${ref} from the local Docker Engine`);

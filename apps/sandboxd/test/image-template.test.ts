@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openStore } from '@sbx/templates';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execInSandbox } from '../src/attach.ts';
 import { SandboxdClient } from '../src/client.ts';
 import { startDaemonProcess } from '../src/launch.ts';
@@ -12,6 +12,11 @@ const has = (tool: string, arg = '--version') => spawnSync(tool, [arg]).status =
 const ready =
   has('bwrap') && has('nsenter') && has('umoci', '--version') && has('busybox', '--help');
 if (!ready) console.warn('image template test skipped: needs bwrap, nsenter, umoci and busybox');
+const isRoot = process.getuid?.() === 0;
+if (!isRoot)
+  console.warn(
+    'image template test: writing image files as the sandbox root is checked as root only',
+  );
 
 /** An OCI layout holding a busybox image with an `agent` user, built with umoci. */
 async function busyboxLayout(dir: string): Promise<string> {
@@ -48,32 +53,81 @@ async function busyboxLayout(dir: string): Promise<string> {
 }
 
 describe.skipIf(!ready)('a sandbox on an image template', { timeout: 180_000 }, () => {
-  it('starts from the image in the store, as its agent user, and records the digest', async () => {
-    await using home = await tempHome();
-    const project = join(home.root, 'project');
-    await mkdir(project);
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let client: SandboxdClient;
+  let digest: string;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    // Imported by a store without owner shift: the daemon (as root) must not serve this tree.
     const store = openStore({ root: join(home.paths.dockerConfig, 'sandboxes', 'image-cache') });
     const [image] = await store.importArchive(await busyboxLayout(home.root), {
       tag: 'sbx-test/busybox:1',
     });
+    digest = image!.digest;
     await startDaemonProcess(home.paths);
-    const client = new SandboxdClient(home.paths.socket);
-    try {
-      const { sandbox } = await client.create({
-        agent: 'shell',
-        workspaces: [{ path: project, readOnly: false }],
-        template: 'sbx-test/busybox:1',
-      });
-      const started = await client.start(sandbox.name);
-      expect(started.template).toEqual({ ref: 'sbx-test/busybox:1', digest: image!.digest });
-      const result = await execInSandbox(
+    client = new SandboxdClient(home.paths.socket);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await home?.[Symbol.asyncDispose]();
+  });
+
+  async function startSandbox(name: string) {
+    const project = join(home.root, name);
+    await mkdir(project);
+    const { sandbox } = await client.create({
+      agent: 'shell',
+      workspaces: [{ path: project, readOnly: false }],
+      template: 'sbx-test/busybox:1',
+    });
+    return client.start(sandbox.name);
+  }
+
+  it('starts from the image in the store, as its agent user, and records the digest', async () => {
+    const started = await startSandbox('project');
+    expect(started.template).toEqual({ ref: 'sbx-test/busybox:1', digest });
+    const result = await execInSandbox(
+      started,
+      { cmd: ['sh', '-c', 'id -un; echo $GREETING; hostname; ls /home'] },
+      { capture: true },
+    );
+    expect(result).toEqual({ exitCode: 0, stdout: 'agent\nfrom-image\nshell-project\nagent\n' });
+  });
+
+  it.skipIf(!isRoot)(
+    "as root: the sandbox's root owns the image's files, changes them, and keeps the change",
+    async () => {
+      const started = await startSandbox('edits');
+      const write = await execInSandbox(
         started,
-        { cmd: ['sh', '-c', 'id -un; echo $GREETING; hostname; ls /home'] },
+        {
+          cmd: [
+            'sh',
+            '-c',
+            'echo extra:x:1001:1001::/:/bin/sh >> /etc/passwd; ls -ln /bin/busybox',
+          ],
+          user: 'root',
+        },
         { capture: true },
       );
-      expect(result).toEqual({ exitCode: 0, stdout: 'agent\nfrom-image\nshell-project\nagent\n' });
-    } finally {
-      await client.close();
-    }
-  });
+      expect({ exitCode: write.exitCode, owner: write.stdout.split(/\s+/).slice(2, 4) }).toEqual({
+        exitCode: 0,
+        owner: ['0', '0'],
+      });
+      await client.stop(started.name);
+      const again = await client.start(started.name);
+      const read = await execInSandbox(
+        again,
+        { cmd: ['sh', '-c', 'cat /etc/passwd; id -u'], user: 'root' },
+        { capture: true },
+      );
+      expect(read).toEqual({
+        exitCode: 0,
+        stdout:
+          'root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000::/home/agent:/bin/sh\nextra:x:1001:1001::/:/bin/sh\n0\n',
+      });
+    },
+  );
 });
