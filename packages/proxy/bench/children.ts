@@ -8,9 +8,10 @@ import { join } from 'node:path';
 export function forkChild<T>(
   file: string,
   arg: unknown,
+  execArgv: string[] = [],
 ): Promise<{ child: ChildProcess; info: T }> {
   const child = fork(new URL(file, import.meta.url).pathname, [JSON.stringify(arg)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

@@ -11,10 +11,13 @@ import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, forkChild, startMitmdump } from './children.ts';
 import { closedLoop, download, median, timed } from './load.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BULK = Number(process.env.BENCH_BULK_BYTES ?? 1024 ** 3);
 const NEW_HOSTS = 30;
+// BENCH_ONLY=a,b runs some scenarios; BENCH_CPU_PROF=DIR writes the proxy's CPU profile there.
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(','));
+const PROFILE = process.env.BENCH_CPU_PROF;
 const names = Array.from({ length: NEW_HOSTS * ROUNDS }, (_, i) => `h${i}.bench.test`);
 
 const upstreamCa = await createCertificateAuthority({ sandbox: 'bench-upstream' });
@@ -28,11 +31,15 @@ try {
     names,
   });
   children.push(upstream.child);
-  const sbx = await forkChild<{ port: number }>('./proxy.child.ts', {
-    upstreamCa: upstreamCa.certPem,
-    caCert: proxyCa.certPem,
-    caKey: proxyCa.keyPem,
-  });
+  const sbx = await forkChild<{ port: number }>(
+    './proxy.child.ts',
+    {
+      upstreamCa: upstreamCa.certPem,
+      caCert: proxyCa.certPem,
+      caKey: proxyCa.keyPem,
+    },
+    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+  );
   children.push(sbx.child);
   const mitm = await startMitmdump(confdir);
   if (mitm) children.push(mitm.child);
@@ -72,73 +79,85 @@ try {
   if (viaMitm) await closedLoop(viaMitm, proxiedUrl, 4, 200);
   await closedLoop(forward, `http://localhost:${http}/`, 4, 200);
 
-  // (a) HTTPS keep-alive small requests through TLS interception.
-  for (const concurrency of [1, 32]) {
-    const total = { direct: 0, sbx: 0, mitm: 0 };
+  // (a) HTTPS keep-alive small requests through TLS interception; (b) plain-HTTP forwarding.
+  // Short rounds, the order flipped every round, and the median of the per-round ratios: a
+  // load spike from elsewhere on the machine then spoils one round, not the result.
+  const closedLoops = async (
+    label: string,
+    concurrency: number,
+    target: string,
+    paths: {
+      direct: () => Promise<number>;
+      sbx: () => Promise<number>;
+      mitm?: () => Promise<number>;
+    },
+  ) => {
+    const d: number[] = [];
+    const s: number[] = [];
+    const m: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      total.direct += await closedLoop(direct, directUrl, concurrency, ms);
-      total.sbx += await sbxRun(
-        () => closedLoop(viaSbx, proxiedUrl, concurrency, ms),
-        (n) => n,
-      );
-      if (viaMitm) total.mitm += await closedLoop(viaMitm, proxiedUrl, concurrency, ms);
+      const runs: (() => Promise<void>)[] = [
+        async () => void d.push(await paths.direct()),
+        async () => void s.push(await sbxRun(paths.sbx, (n) => n)),
+      ];
+      if (paths.mitm) runs.push(async () => void m.push(await paths.mitm!()));
+      if (round % 2) runs.reverse();
+      for (const run of runs) await run();
     }
-    const rps = (n: number) => n / (SECONDS * ROUNDS);
+    const rps = (v: number[]) => `${(median(v) / SECONDS).toFixed(0)} req/s`;
     rows.push([
-      `(a) HTTPS keep-alive, ${concurrency} concurrent`,
-      `${rps(total.direct).toFixed(0)} req/s`,
-      `${rps(total.sbx).toFixed(0)} req/s`,
-      `${(total.sbx / total.direct).toFixed(2)}x`,
-      viaMitm ? `${(total.mitm / total.direct).toFixed(2)}x` : '',
+      `${label}, ${concurrency} concurrent`,
+      rps(d),
+      rps(s),
+      ratio(s, d),
+      m.length ? ratio(m, d) : '',
+      target,
+      cpu(),
+    ]);
+  };
+  for (const concurrency of ONLY.has('a') ? [1, 32] : []) {
+    await closedLoops(
+      '(a) HTTPS keep-alive',
+      concurrency,
       concurrency === 1 ? '>= 0.50x' : '>= 0.40x',
-      cpu(),
-    ]);
+      {
+        direct: () => closedLoop(direct, directUrl, concurrency, ms),
+        sbx: () => closedLoop(viaSbx, proxiedUrl, concurrency, ms),
+        mitm: viaMitm ? () => closedLoop(viaMitm, proxiedUrl, concurrency, ms) : undefined,
+      },
+    );
   }
-
-  // (b) plain-HTTP forwarding, 32 concurrent.
-  {
-    let d = 0;
-    let s = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      d += await closedLoop(direct, `http://127.0.0.1:${http}/`, 32, ms);
-      s += await sbxRun(
-        () => closedLoop(forward, `http://localhost:${http}/`, 32, ms),
-        (n) => n,
-      );
-    }
-    const rps = (n: number) => n / (SECONDS * ROUNDS);
-    rows.push([
-      '(b) plain HTTP forward, 32 concurrent',
-      `${rps(d).toFixed(0)} req/s`,
-      `${rps(s).toFixed(0)} req/s`,
-      `${(s / d).toFixed(2)}x`,
-      '',
-      '>= 0.40x',
-      cpu(),
-    ]);
+  if (ONLY.has('b')) {
+    await closedLoops('(b) plain HTTP forward', 32, '>= 0.40x', {
+      direct: () => closedLoop(direct, `http://127.0.0.1:${http}/`, 32, ms),
+      sbx: () => closedLoop(forward, `http://localhost:${http}/`, 32, ms),
+    });
   }
 
   // (c) bulk download through a bypass tunnel.
-  {
+  if (ONLY.has('c')) {
     const tunnel = new ProxyAgent({ uri: sbxUrl });
     const d: number[] = [];
     const s: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      d.push(await download(direct, `http://127.0.0.1:${http}/bulk?n=${BULK}`));
-      s.push(
-        await sbxRun(
-          () => download(tunnel, `http://bypass.bench.test:${http}/bulk?n=${BULK}`),
-          () => 1,
-        ),
-      );
+      const viaDirect = async () =>
+        void d.push(await download(direct, `http://127.0.0.1:${http}/bulk?n=${BULK}`));
+      const viaTunnel = async () =>
+        void s.push(
+          await sbxRun(
+            () => download(tunnel, `http://bypass.bench.test:${http}/bulk?n=${BULK}`),
+            () => 1,
+          ),
+        );
+      for (const run of round % 2 ? [viaTunnel, viaDirect] : [viaDirect, viaTunnel]) await run();
     }
     await tunnel.close();
-    const mbs = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length / 1e6;
+    const mbs = (v: number[]) => median(v) / 1e6;
     rows.push([
       `(c) bulk ${(BULK / 1024 ** 3).toFixed(2)} GiB, bypass tunnel`,
       `${mbs(d).toFixed(0)} MB/s`,
       `${mbs(s).toFixed(0)} MB/s`,
-      `${(mbs(s) / mbs(d)).toFixed(2)}x`,
+      ratio(s, d),
       '',
       '>= 0.90x',
       `${(cpuTime / 1000 / cpuRequests).toFixed(0)} ms/GiB`,
@@ -147,7 +166,7 @@ try {
   }
 
   // (d) server-sent events: 50 events 20 ms apart, stamped by a server in this process.
-  {
+  if (ONLY.has('d')) {
     const sse = createServer(
       { SNICallback: (n, cb) => void upstreamCa.secureContext(n).then((c) => cb(null, c)) },
       (_req, res) => {
@@ -206,7 +225,7 @@ try {
 
   // (e) a new client connection per request through TLS interception, and the first
   // request to a new host (leaf minted, new upstream pool).
-  {
+  if (ONLY.has('e')) {
     const d: number[] = [];
     const s: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -261,11 +280,21 @@ try {
     rows,
   );
   console.log(
-    `\n${ROUNDS} interleaved rounds of ${SECONDS} s; loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
+    `\n${ROUNDS} interleaved rounds of ${SECONDS} s (ratios: median of the rounds, range in brackets); loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
   );
 } finally {
+  // The proxy exits by itself so that its CPU profile gets written.
+  const exited = new Promise((r) => children[1]?.once('exit', r));
+  children[1]?.send('exit');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
   for (const child of children) child.kill();
   await rm(confdir, { recursive: true, force: true });
+}
+
+/** The median of the per-round ratios, with their range: rounds are paired, so load drift cancels. */
+function ratio(values: number[], baseline: number[]): string {
+  const r = values.map((v, i) => v / baseline[i]!);
+  return `${median(r).toFixed(2)}x (${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`;
 }
 
 function printTable(head: string[], body: string[][]): void {

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
 import { decide, denialText } from './decide.ts';
 import { elapsed, eventUrl } from './events.ts';
 import { intercept } from './intercept.ts';
+import { SOCKET_HIGH_WATER_MARK } from './limits.ts';
 import { replyRaw } from './reply.ts';
 import { splice } from './splice.ts';
 import type { ProxyState } from './state.ts';
@@ -103,11 +104,16 @@ export function handleConnect(
       if (decision.tunnel === 'mitm') {
         record.action = 'allowed';
         open();
-        intercept(state, socket, head, { target, addresses, secure: false }, record, address);
+        intercept(state, socket, head, { target, addresses, secure: false }, record);
         return;
       }
       record.action = 'bypassed';
-      const upstream = netConnect({ host: address, port: target.port, noDelay: true });
+      const upstream = netConnect({
+        host: address,
+        port: target.port,
+        noDelay: true,
+        highWaterMark: SOCKET_HIGH_WATER_MARK,
+      } as NetConnectOpts);
       upstream.setTimeout(10_000, () => upstream.destroy(new Error('connect timeout')));
       upstream.once('error', () => {
         if (record.status === 0) {

@@ -17,15 +17,12 @@ export function intercept(
   head: Buffer,
   tunnel: Tunnel,
   record: ProxyEvent,
-  address: string,
 ): void {
   const route = (chunk: Buffer) => {
     socket.pause();
     socket.unshift(chunk);
     const first = chunk[0]!;
     if (first === TLS_HANDSHAKE) {
-      // A host without a pool yet: its upstream handshake runs while the client's does.
-      state.upstreams.warm(true, address, tunnel.target.port, tunnel.target.name);
       terminate(state, socket, tunnel, record).catch(() => socket.destroy());
     } else if (first >= 0x41 && first <= 0x5a) {
       state.tunnels.set(socket, tunnel);

@@ -1,2 +1,8 @@
 /** The largest request head accepted (a 431 beyond it). */
 export const MAX_HEADER_SIZE = 65_536;
+
+/**
+ * Stream buffer size of client and bypass-upstream sockets. Above a 64 KiB read (the largest
+ * a socket delivers), so a bulk splice does not pause and resume reading on every chunk.
+ */
+export const SOCKET_HIGH_WATER_MARK = 128 * 1024;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { handleConnect } from './connect.ts';
 import { forward } from './forward.ts';
-import { MAX_HEADER_SIZE } from './limits.ts';
+import { MAX_HEADER_SIZE, SOCKET_HIGH_WATER_MARK } from './limits.ts';
 import { replyRaw } from './reply.ts';
 import type { ProxyState } from './state.ts';
 import { handleUpgrade } from './upgrade.ts';
@@ -15,6 +15,7 @@ export function httpServer(state: () => ProxyState, inner: boolean): Server {
     requestTimeout: 0,
     keepAliveTimeout: 60_000,
     insecureHTTPParser: false,
+    ...(inner ? {} : { highWaterMark: SOCKET_HIGH_WATER_MARK }),
   });
   server.on('request', (req, res) => forward(state(), req, res, false));
   server.on('checkContinue', (req, res) => forward(state(), req, res, true));
