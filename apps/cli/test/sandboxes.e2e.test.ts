@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ProxyConfig, updateProxyConfig } from '@sbx/config';
+import { createCertificateAuthority } from '@sbx/proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, descendants, hasBwrap, isRoot } from './bwrap.ts';
 import { asUser, ordinaryUser, removeOrdinaryUser } from './ordinary-user.ts';
@@ -18,6 +20,22 @@ async function upstream(): Promise<{ server: Server; port: number }> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * The same upstream over HTTPS, with a leaf for whatever name is asked (SNI) signed by its own
+ * test CA, which only the sandbox's proxy is told to trust (SBX_PROXY_UPSTREAM_CA).
+ */
+async function tlsUpstream(): Promise<{ server: Server; port: number; caPem: string }> {
+  const ca = await createCertificateAuthority({ sandbox: 'test-upstream' });
+  const server = createHttpsServer(
+    {
+      SNICallback: (name, done) => ca.secureContext(name).then((c) => done(null, c), done),
+    },
+    (req, res) => res.end(`${req.method} ${req.url} key=${req.headers['x-test-key'] ?? '-'}\n`),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, caPem: ca.certPem };
 }
 
 // As root: sandboxes started by root on workspaces of an ordinary user, then everything run
@@ -35,6 +53,7 @@ describe.skipIf(!hasBwrap).each(modes)(
   (_label, mode) => {
     let home: Awaited<ReturnType<typeof sandboxHome>>;
     let up: Awaited<ReturnType<typeof upstream>>;
+    let tls: Awaited<ReturnType<typeof tlsUpstream>>;
     let other: string;
     let owner: { uid: number; gid: number } | undefined;
 
@@ -49,6 +68,11 @@ describe.skipIf(!hasBwrap).each(modes)(
       owner = isRoot ? ordinaryUser() : undefined;
       home = await sandboxHome(mode === 'user' ? owner : undefined);
       up = await upstream();
+      tls = await tlsUpstream();
+      const upstreamCa = join(home.root, 'upstream-ca.pem');
+      await writeFile(upstreamCa, tls.caPem, { mode: 0o644 });
+      // The daemon the first command starts reads it (the CLI passes SBX_* to the daemon).
+      home.env.SBX_PROXY_UPSTREAM_CA = upstreamCa;
       other = join(home.root, 'other');
       await mkdir(other);
       if (owner) {
@@ -72,6 +96,7 @@ describe.skipIf(!hasBwrap).each(modes)(
     afterAll(async () => {
       await home?.[Symbol.asyncDispose]();
       up?.server.close();
+      tls?.server.close();
       if (owner) removeOrdinaryUser();
     }, 180_000);
 
@@ -278,6 +303,43 @@ describe.skipIf(!hasBwrap).each(modes)(
       ];
       for (const file of files)
         expect((await readFile(file, 'utf8')).includes('real-secret-42')).toBe(false);
+    });
+
+    it('intercepts HTTPS on the host template with the sandbox CA and injects the credential', async () => {
+      await home.sbx(['network', 'proxy', 'a', '--allow-host', `localhost:${tls.port}`]);
+      await editPolicy('a', (c) => {
+        if (c.credentials.some((r) => r.env === 'SBX_TEST_KEY')) return;
+        c.credentials.push({
+          host: 'host.docker.internal',
+          header: 'x-test-key',
+          format: '{value}',
+          env: 'SBX_TEST_KEY',
+        });
+      });
+      await home.sbx(['stop', 'a']);
+      const url = `https://host.docker.internal:${tls.port}/tls`;
+      // curl trusts only the sandbox's bundle; the test CA is known to the proxy alone.
+      const script = `curl -sS --cacert "$SSL_CERT_FILE" -H 'x-test-key: forged' ${url}; [ "$CURL_CA_BUNDLE" = "$SSL_CERT_FILE" ] && echo same-bundle`;
+      const seen = await home.sbx(['exec', 'a', 'sh', '-c', script], {
+        env: { SBX_TEST_KEY: 'real-secret-42' },
+      });
+      expect(seen).toEqual({
+        code: 0,
+        stdout: 'GET /tls key=real-secret-42\nsame-bundle\n',
+        stderr: '',
+      });
+      const issuer = await home.sbx([
+        'exec',
+        'a',
+        'sh',
+        '-c',
+        `curl -sv -o /dev/null ${url} 2>&1 | sed -n 's/^\\*  *issuer: //p'`,
+      ]);
+      expect(issuer).toEqual({
+        code: 0,
+        stdout: 'CN=sbx proxy CA for sandbox a; O=sbx\n',
+        stderr: '',
+      });
     });
 
     it('keeps sandboxes apart: loopback, files, and one failing leaves the other running', async () => {

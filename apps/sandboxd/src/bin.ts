@@ -1,5 +1,6 @@
 import { startDaemon } from './daemon.ts';
 import { createNamespaceRuntime } from './namespace-runtime.ts';
+import { upstreamCaFromEnv } from './upstream-ca.ts';
 
 // The process name lets a later start tell a live sandboxd from a reused pid.
 process.title = 'sandboxd';
@@ -11,7 +12,7 @@ process.on('unhandledRejection', (error) => log(`unhandled: ${(error as Error)?.
 
 try {
   const daemon = await startDaemon({
-    runtime: await createNamespaceRuntime(),
+    runtime: await createNamespaceRuntime({ upstreamCa: await upstreamCaFromEnv() }),
     log,
     onShutdownRequest: () => void shutdown('api'),
   });

@@ -16,11 +16,11 @@ const WATCH_MS = 1000;
  * sandbox dies with this process (the driver's bwrap runs with --die-with-parent).
  */
 export async function createNamespaceRuntime(
-  options: { driver?: Driver } = {},
+  options: { driver?: Driver; upstreamCa?: readonly string[] } = {},
 ): Promise<SandboxRuntime> {
   const driver = options.driver ?? createNamespaceDriver();
   return {
-    start: (spec) => startSandbox(driver, spec),
+    start: (spec) => startSandbox(driver, spec, options.upstreamCa),
     async remove(_name, dir) {
       if (existsSync(join(dir, 'driver.json'))) await driver.remove(dir);
       await removeSandboxDir(dir);
@@ -28,7 +28,11 @@ export async function createNamespaceRuntime(
   };
 }
 
-async function startSandbox(driver: Driver, spec: StartSpec): Promise<RunningSandbox> {
+async function startSandbox(
+  driver: Driver,
+  spec: StartSpec,
+  upstreamCa: readonly string[] | undefined,
+): Promise<RunningSandbox> {
   let digest: string | null = null;
   if (!existsSync(join(spec.dir, 'driver.json'))) {
     const template = await resolveTemplate(spec.template, spec.templateLocal, spec.log);
@@ -64,16 +68,18 @@ async function startSandbox(driver: Driver, spec: StartSpec): Promise<RunningSan
       spec.log,
     );
     const ca = await loadOrCreateCertificateAuthority(spec.dir, spec.name);
+    const initial = source.initial;
     proxy = createProxy({
-      policy: source.initial.policy,
+      policy: initial.policy,
       ca,
-      credentials: credentials(source.initial.credentials),
+      upstreamCa,
+      credentials: credentials(initial.credentials),
       onEvent: spec.onEvent,
       sandbox: spec.name,
     });
     await unlink(spec.proxySocket).catch(() => {});
     await proxy.listen({ path: spec.proxySocket });
-    await startDriver(driver, spec, ca.certPem);
+    await driver.start(spec.dir, { proxySocket: spec.proxySocket, caCertPem: ca.certPem });
   } catch (error) {
     await source?.close().catch(() => {});
     await proxy?.close().catch(() => {});
@@ -112,26 +118,6 @@ async function startSandbox(driver: Driver, spec: StartSpec): Promise<RunningSan
     },
     stop: teardown,
   };
-}
-
-/**
- * Starts the namespaces with the proxy bridge and the sandbox CA. @sbx/vm 0.0.0 cannot yet
- * write the CA bundle over the host template's read-only /etc/ssl/certs; until it can, such
- * a sandbox starts without the CA (plain HTTP and bypass tunnels work; intercepted HTTPS is
- * not trusted inside) and the daemon log says so.
- */
-async function startDriver(driver: Driver, spec: StartSpec, caCertPem: string): Promise<void> {
-  try {
-    await driver.start(spec.dir, { proxySocket: spec.proxySocket, caCertPem });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (spec.template !== 'host' || !/cannot remove .*ca-certificates\.crt/.test(message))
-      throw error;
-    spec.log(
-      'started without the sandbox CA: the driver could not install it into the host template',
-    );
-    await driver.start(spec.dir, { proxySocket: spec.proxySocket });
-  }
 }
 
 /**
