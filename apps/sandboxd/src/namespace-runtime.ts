@@ -68,7 +68,8 @@ async function startSandbox(
       spec.log,
     );
     const ca = await loadOrCreateCertificateAuthority(spec.dir, spec.name);
-    const initial = source.initial;
+    // An edit that lands while the CA loads is in current(), not lost before the proxy exists.
+    const initial = source.current();
     proxy = createProxy({
       policy: initial.policy,
       ca,

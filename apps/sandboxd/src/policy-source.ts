@@ -15,7 +15,8 @@ export interface PolicyState {
 }
 
 export interface PolicySource {
-  readonly initial: PolicyState;
+  /** The policy in force: the file as read once the watch was up, or its latest valid edit. */
+  current(): PolicyState;
   close(): Promise<void>;
 }
 
@@ -34,18 +35,28 @@ export async function openPolicySource(
   onError: (message: string) => void,
 ): Promise<PolicySource> {
   const path = await createSandboxProxyConfig(name);
-  const initial = compile(await readProxyConfig(path));
+  let state: PolicyState | undefined;
   const watcher = watchConfig(
     path,
     (config) => {
       try {
-        onChange(compile(config));
+        state = compile(config);
+        onChange(state);
       } catch (error) {
         onError(`policy not applied: ${(error as Error).message}`);
       }
     },
     (error: ConfigError) => onError(error.message),
   );
-  await watcher.ready;
-  return { initial, close: () => watcher.close() };
+  try {
+    // The starting policy is the version the watcher read once it was watching: an edit
+    // made before that is in it, and one after is a change event, so none falls in between.
+    await watcher.ready;
+    state ??= compile(watcher.current() ?? (await readProxyConfig(path)));
+  } catch (error) {
+    await watcher.close();
+    throw error;
+  }
+  const started = state;
+  return { current: () => state ?? started, close: () => watcher.close() };
 }
