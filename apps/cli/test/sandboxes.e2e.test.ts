@@ -220,6 +220,27 @@ describe.skipIf(!hasBwrap).each(modes)(
       ).toEqual([['shell-other', 'denied']]);
     });
 
+    it.each([
+      ['-i', ['-i']],
+      ['no flag', []],
+    ])('passes Ctrl-C to a command run with %s (no tty) and exits 130', async (_label, flags) => {
+      const command = [...(home.user ? asUser(home.user) : []), process.execPath, SBX_BIN];
+      const child = spawn(
+        command[0]!,
+        [...command.slice(1), 'exec', ...flags, 'a', 'sh', '-c', 'echo ready; exec sleep 60'],
+        { env: { ...process.env, ...home.env }, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise<void>((resolve) => {
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          if (chunk.includes('ready')) resolve();
+        });
+      });
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      child.stdin.end();
+    });
+
     it('follows the request log as it happens, and runs detached commands', async () => {
       const url = `http://host.docker.internal:${up.port}/followed`;
       const command = [...(home.user ? asUser(home.user) : []), process.execPath, SBX_BIN];

@@ -38,8 +38,10 @@ export async function execInSandbox(
   }
   const ignore = () => {};
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  // With a tty the command owns the terminal and gets Ctrl-C from it; without one (`-i` or
+  // piped) it runs in a session of its own, so the terminal's signals reach only this process.
   const handlers: [NodeJS.Signals, () => void][] = [
-    ['SIGINT', inherit ? ignore : forward('SIGINT')],
+    ['SIGINT', request.tty ? ignore : forward('SIGINT')],
     ['SIGQUIT', ignore],
     ['SIGTERM', forward('SIGTERM')],
     ['SIGHUP', forward('SIGHUP')],
