@@ -1,16 +1,8 @@
 // The options of `sbx exec`, declared once: yargs builds its parser and help from this table,
 // and `parseExecFast` reads the same table so the common case starts without loading yargs.
+import { type OptionSpec, type OptionValues, optionIndex, takeOption } from './option-table.ts';
 
-export interface ExecOptionSpec {
-  name: 'interactive' | 'tty' | 'detach' | 'env' | 'env-file' | 'user' | 'workdir';
-  alias?: string;
-  type: 'boolean' | 'string';
-  /** May be given more than once (collected in order). */
-  repeat?: boolean;
-  describe: string;
-}
-
-export const EXEC_OPTIONS: readonly ExecOptionSpec[] = [
+export const EXEC_OPTIONS: readonly OptionSpec[] = [
   { name: 'interactive', alias: 'i', type: 'boolean', describe: 'Keep stdin open' },
   { name: 'tty', alias: 't', type: 'boolean', describe: 'Allocate a terminal' },
   { name: 'detach', alias: 'd', type: 'boolean', describe: 'Run in the background' },
@@ -42,8 +34,7 @@ export interface ParsedExec {
   cmd: string[];
 }
 
-const byLong = new Map(EXEC_OPTIONS.map((spec) => [`--${spec.name}`, spec]));
-const byShort = new Map(EXEC_OPTIONS.filter((s) => s.alias).map((s) => [`-${s.alias}`, s]));
+const index = optionIndex(EXEC_OPTIONS);
 
 /**
  * Parses the words after `exec` when they are plainly valid (known options in their usual
@@ -52,43 +43,23 @@ const byShort = new Map(EXEC_OPTIONS.filter((s) => s.alias).map((s) => [`-${s.al
  * exactly its usual help or error.
  */
 export function parseExecFast(words: readonly string[]): ParsedExec | undefined {
-  const options: ExecOptions = { interactive: false, tty: false, detach: false };
-  const seen = new Set<string>();
-  const set = (spec: ExecOptionSpec, value: string | true): boolean => {
-    if (seen.has(spec.name) && !spec.repeat) return false;
-    seen.add(spec.name);
-    if (spec.type === 'boolean') {
-      (options as unknown as Record<string, boolean>)[spec.name] = true;
-    } else if (spec.repeat) {
-      const key = spec.name === 'env-file' ? 'envFile' : 'env';
-      options[key] = [...(options[key] ?? []), value as string];
-    } else {
-      options[spec.name as 'user' | 'workdir'] = value as string;
-    }
-    return true;
-  };
+  const values: OptionValues = new Map();
   let i = 0;
-  for (; i < words.length; i++) {
-    const word = words[i]!;
-    if (!word.startsWith('-') || word === '-') break;
-    const long = byLong.get(word);
-    const specs = long
-      ? [long]
-      : /^-[a-z]+$/.test(word)
-        ? [...word.slice(1)].map((c) => byShort.get(`-${c}`))
-        : [undefined];
-    const last = specs.at(-1);
-    // Only booleans may be combined (`-it`); a value option stands alone, its value next.
-    if (specs.some((spec) => spec === undefined)) return undefined;
-    if (specs.length > 1 && specs.some((spec) => spec!.type !== 'boolean')) return undefined;
-    if (last!.type === 'string') {
-      const value = words[++i];
-      if (value === undefined || value.startsWith('-') || !set(last!, value)) return undefined;
-    } else if (!specs.every((spec) => set(spec!, true))) {
-      return undefined;
-    }
+  while (i < words.length && words[i]!.startsWith('-') && words[i] !== '-') {
+    const next = takeOption(words, i, index, values);
+    if (next === undefined) return undefined;
+    i = next;
   }
   const [sandbox, ...cmd] = words.slice(i);
   if (sandbox === undefined || sandbox.startsWith('-') || cmd.length === 0) return undefined;
+  const options: ExecOptions = {
+    interactive: values.has('interactive'),
+    tty: values.has('tty'),
+    detach: values.has('detach'),
+  };
+  if (values.has('env')) options.env = values.get('env') as string[];
+  if (values.has('env-file')) options.envFile = values.get('env-file') as string[];
+  if (values.has('user')) options.user = values.get('user') as string;
+  if (values.has('workdir')) options.workdir = values.get('workdir') as string;
   return { options, sandbox, cmd };
 }

@@ -4,7 +4,7 @@ import {
   isAgent,
   type SandboxdClient,
   type SandboxView,
-} from '@sbx/sandboxd';
+} from '@sbx/sandboxd/client';
 import { CliError } from '../errors.ts';
 import { withDaemon } from '../sandbox/daemon-client.ts';
 import { parseEnvFlags } from '../sandbox/env.ts';
