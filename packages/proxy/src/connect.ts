@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
-import { decide, denialText } from './decide.ts';
-import { elapsed, eventUrl } from './events.ts';
+import { admit, decide } from './decide.ts';
+import { elapsed, eventUrl, newEvent } from './events.ts';
 import { intercept } from './intercept.ts';
 import { SOCKET_HIGH_WATER_MARK } from './limits.ts';
 import { replyRaw } from './reply.ts';
@@ -50,22 +50,7 @@ export function handleConnect(
     start: performance.now(),
     read: -1,
     written: 0,
-    record: {
-      ts: new Date().toISOString(),
-      sandbox: state.sandbox,
-      type: 'tunnel',
-      method: 'CONNECT',
-      url: '',
-      host: '',
-      port: 0,
-      address: null,
-      action: 'denied',
-      rule: null,
-      status: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      durationMs: 0,
-    },
+    record: newEvent(state.sandbox, 'tunnel', 'CONNECT'),
   };
   const { record } = meter;
   socket.once('close', () => closeTunnel(state, socket, meter));
@@ -80,21 +65,16 @@ export function handleConnect(
   record.port = target.port;
   record.url = eventUrl('tcp', target.name, target.port);
   decide(() => state.policy, state.resolver, target)
-    .then(({ decision, addresses }) => {
+    .then((decided) => {
       if (socket.destroyed) return;
-      record.rule = decision.rule;
-      if (decision.action === 'deny' || decision.address === undefined) {
-        const denied = denialText(
-          { ...decision, address: decision.address ?? addresses[0] },
-          target,
-          state.sandbox,
-        );
-        record.status = denied.status;
-        replyRaw(socket, denied.status, denied.body);
+      const admitted = admit(decided, target, state.sandbox, record);
+      if (!admitted.ok) {
+        record.status = admitted.status;
+        replyRaw(socket, admitted.status, admitted.body);
         return;
       }
-      const address = decision.address;
-      record.address = address;
+      const { address } = admitted;
+      const { decision, addresses } = decided;
       const open = () => {
         record.status = 200;
         meter.read = socket.bytesRead - head.length;
@@ -102,12 +82,10 @@ export function handleConnect(
         meter.written = socket.bytesWritten;
       };
       if (decision.tunnel === 'mitm') {
-        record.action = 'allowed';
         open();
         intercept(state, socket, head, { target, addresses, secure: false }, record);
         return;
       }
-      record.action = 'bypassed';
       const upstream = netConnect({
         host: address,
         port: target.port,

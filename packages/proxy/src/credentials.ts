@@ -75,28 +75,37 @@ export class CredentialInjector {
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
+export type CredentialCheck =
+  | { ok: true; credential: Extract<Injection, { ok: true }> | undefined }
+  | { ok: false; status: number; body: string };
+
 /**
- * Why a credentialed request must not go out, if it must not: its secret is missing or
- * unusable, or it would cross the network in clear text (plain HTTP to another machine).
+ * The credential a request to `target` carries (none through a bypass tunnel), or why it must
+ * not go out: its secret is missing or unusable, or it would cross the network in clear text
+ * (plain HTTP to another machine).
  */
-export function credentialRefusal(
-  injection: Injection | undefined,
+export function credentialFor(
+  injector: CredentialInjector,
+  bypass: boolean,
   target: Target,
   secure: boolean,
   address: string,
-): { status: number; body: string } | undefined {
-  if (!injection) return undefined;
+): CredentialCheck {
+  const injection = bypass ? undefined : injector.inject(target);
+  if (!injection) return { ok: true, credential: undefined };
   if (!injection.ok) {
     return {
+      ok: false,
       status: 502,
       body: `sbx proxy: requests to ${target.name} carry a credential from the environment variable ${injection.env}, which ${injection.why}; set it where the proxy runs and retry\n`,
     };
   }
   if (!secure && !LOOPBACK.test(address)) {
     return {
+      ok: false,
       status: 403,
       body: `sbx proxy: requests to ${target.name} carry a credential (${injection.env}) that is only sent over TLS or to this machine; use https://\n`,
     };
   }
-  return undefined;
+  return { ok: true, credential: injection };
 }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Tunnel } from './state.ts';
 import type { Target } from './target.ts';
-import type { PolicyDecision, ProxyPolicy, Resolver } from './types.ts';
+import type { PolicyDecision, ProxyEvent, ProxyPolicy, Resolver } from './types.ts';
 
 export interface Decided {
   decision: PolicyDecision;
@@ -63,6 +63,32 @@ export async function decide(
     decision: policy().check({ host: target.host, port: target.port, addresses }),
     addresses,
   };
+}
+
+export type Admission = { ok: true; address: string } | { ok: false; status: number; body: string };
+
+/**
+ * What a decision means for one request or tunnel: the pinned address to dial, or the denial to
+ * answer. Notes the rule, address and action in its log record.
+ */
+export function admit(
+  { decision, addresses }: Decided,
+  target: Target,
+  sandbox: string | null,
+  record: ProxyEvent,
+): Admission {
+  record.rule = decision.rule;
+  if (decision.action === 'deny' || decision.address === undefined) {
+    const denied = denialText(
+      { ...decision, address: decision.address ?? addresses[0] },
+      target,
+      sandbox,
+    );
+    return { ok: false, ...denied };
+  }
+  record.address = decision.address;
+  record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
+  return { ok: true, address: decision.address };
 }
 
 /** The text a denied client reads: what blocked it and the command that would allow it. */

@@ -27,6 +27,30 @@ export function emitTo(sink: ((event: ProxyEvent) => void) | undefined, event: P
   }
 }
 
+/** A log record with nothing decided yet, filled in as the request or tunnel goes on. */
+export function newEvent(
+  sandbox: string | null,
+  type: ProxyEvent['type'],
+  method: string,
+): ProxyEvent {
+  return {
+    ts: new Date().toISOString(),
+    sandbox,
+    type,
+    method,
+    url: '',
+    host: '',
+    port: 0,
+    address: null,
+    action: 'denied',
+    rule: null,
+    status: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    durationMs: 0,
+  };
+}
+
 export function elapsed(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
 }

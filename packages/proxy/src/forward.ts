@@ -1,34 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { credentialRefusal } from './credentials.ts';
-import { type Decided, decide, decideInTunnel, decideNow, denialText } from './decide.ts';
-import { elapsed, eventUrl } from './events.ts';
+import { credentialFor } from './credentials.ts';
+import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
+import { elapsed, eventUrl, newEvent } from './events.ts';
 import { endToEnd, rawToStrings } from './headers.ts';
 import { reply } from './reply.ts';
 import { requestTarget } from './request-target.ts';
 import type { ProxyState } from './state.ts';
 import { formatAuthority } from './target.ts';
 import type { ProxyEvent } from './types.ts';
-
-/** The log record of one request, filled in as it goes and emitted when the response closes. */
-export function requestRecord(state: ProxyState, req: IncomingMessage): ProxyEvent {
-  return {
-    ts: new Date().toISOString(),
-    sandbox: state.sandbox,
-    type: 'request',
-    method: req.method ?? '',
-    url: '',
-    host: '',
-    port: 0,
-    address: null,
-    action: 'denied',
-    rule: null,
-    status: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    durationMs: 0,
-  };
-}
 
 /**
  * Serves one HTTP request: absolute-form on the proxy port, or origin-form inside an
@@ -42,7 +22,7 @@ export function forward(
   expectContinue: boolean,
 ): void {
   const start = performance.now();
-  const record = requestRecord(state, req);
+  const record = newEvent(state.sandbox, 'request', req.method ?? '');
   res.once('close', () => {
     record.status = res.headersSent ? res.statusCode : 0;
     record.durationMs = elapsed(start);
@@ -66,27 +46,20 @@ export function forward(
   const hasBody =
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  const proceed = ({ decision, addresses }: Decided) => {
-    record.rule = decision.rule;
-    if (decision.action === 'deny' || decision.address === undefined) {
-      const denied = denialText(
-        { ...decision, address: decision.address ?? addresses[0] },
-        target,
-        state.sandbox,
-      );
-      reply(res, denied.status, denied.body, hasBody);
+  const proceed = (decided: Decided) => {
+    const admitted = admit(decided, target, state.sandbox, record);
+    if (!admitted.ok) {
+      reply(res, admitted.status, admitted.body, hasBody);
       return;
     }
-    const address = decision.address;
-    record.address = address;
-    record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
-    const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
-    const refusal = credentialRefusal(injection, target, secure, address);
-    if (refusal) {
-      reply(res, refusal.status, refusal.body, hasBody);
+    const { address } = admitted;
+    const bypass = decided.decision.tunnel === 'bypass';
+    const check = credentialFor(state.credentials, bypass, target, secure, address);
+    if (!check.ok) {
+      reply(res, check.status, check.body, hasBody);
       return;
     }
-    const credential = injection?.ok ? injection : undefined;
+    const { credential } = check;
     const { headers, via } = endToEnd(req.rawHeaders, credential?.lower);
     headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
     headers.push('via', via);

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { credentialRefusal } from './credentials.ts';
-import { decide, denialText } from './decide.ts';
-import { elapsed, eventUrl } from './events.ts';
-import { requestRecord } from './forward.ts';
+import { credentialFor } from './credentials.ts';
+import { admit, decide } from './decide.ts';
+import { elapsed, eventUrl, newEvent } from './events.ts';
 import { endToEnd } from './headers.ts';
 import { replyRaw } from './reply.ts';
 import { requestTarget } from './request-target.ts';
@@ -26,7 +25,7 @@ export function handleUpgrade(
 ): void {
   socket.on('error', () => socket.destroy());
   const start = performance.now();
-  const record = requestRecord(state, req);
+  const record = newEvent(state.sandbox, 'request', req.method ?? '');
   let base: [number, number] | undefined;
   socket.once('close', () => {
     if (base) {
@@ -50,28 +49,21 @@ export function handleUpgrade(
   record.port = target.port;
   record.url = eventUrl(secure ? 'wss' : 'ws', target.name, target.port, path);
   decide(() => state.policy, state.resolver, target, tunnel?.addresses)
-    .then(({ decision, addresses }) => {
+    .then((decided) => {
       if (socket.destroyed) return;
-      record.rule = decision.rule;
-      if (decision.action === 'deny' || decision.address === undefined) {
-        const denied = denialText(
-          { ...decision, address: decision.address ?? addresses[0] },
-          target,
-          state.sandbox,
-        );
-        fail(denied.status, denied.body);
+      const admitted = admit(decided, target, state.sandbox, record);
+      if (!admitted.ok) {
+        fail(admitted.status, admitted.body);
         return;
       }
-      const address = decision.address;
-      record.address = address;
-      record.action = decision.tunnel === 'bypass' ? 'bypassed' : 'allowed';
-      const injection = decision.tunnel === 'bypass' ? undefined : state.credentials.inject(target);
-      const refusal = credentialRefusal(injection, target, secure, address);
-      if (refusal) {
-        fail(refusal.status, refusal.body);
+      const { address } = admitted;
+      const bypass = decided.decision.tunnel === 'bypass';
+      const check = credentialFor(state.credentials, bypass, target, secure, address);
+      if (!check.ok) {
+        fail(check.status, check.body);
         return;
       }
-      const credential = injection?.ok ? injection : undefined;
+      const { credential } = check;
       const { headers, via } = endToEnd(req.rawHeaders, credential?.lower, KEEP);
       headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
       headers.push('via', via);
@@ -98,7 +90,13 @@ export function handleUpgrade(
         base = [socket.bytesRead - head.length, socket.bytesWritten];
         upstream.write(text);
         if (head.length) upstream.write(head);
-        splice(state, socket, upstream, { target, addresses, bypass: false }, () => {});
+        splice(
+          state,
+          socket,
+          upstream,
+          { target, addresses: decided.addresses, bypass: false },
+          () => {},
+        );
         upstream.once('data', (chunk: Buffer) => {
           const status = Number(chunk.subarray(9, 12).toString('latin1'));
           if (Number.isInteger(status)) record.status = status;
