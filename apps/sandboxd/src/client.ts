@@ -1,25 +1,11 @@
 import { Agent, type IncomingMessage, request } from 'node:http';
+import type { ProxyEvent } from '@sbx/proxy';
 import { isSandboxdErrorCode, SandboxdError } from './errors.ts';
 import type { CreateRequest, SandboxView } from './manager.ts';
 import type { ExecRequest } from './runtime.ts';
 
-/** One request log event as the proxy records it. */
-export interface NetworkEvent {
-  ts: string;
-  sandbox: string | null;
-  type: 'request' | 'tunnel';
-  method: string;
-  url: string;
-  host: string;
-  port: number;
-  address: string | null;
-  action: 'allowed' | 'denied' | 'bypassed';
-  rule: string | null;
-  status: number | null;
-  bytesIn: number;
-  bytesOut: number;
-  durationMs: number;
-}
+/** One request log event, exactly as the proxy records it. */
+export type NetworkEvent = ProxyEvent;
 
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
