@@ -1,98 +1,22 @@
-import { createSocket } from 'node:dgram';
 import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import {
-  createNamespaceDriver,
-  type Driver,
-  type ExecOptions,
-  type SandboxInfo,
-  type TemplateSource,
-} from '../src/index.ts';
+import { createNamespaceDriver, type TemplateSource } from '../src/index.ts';
 import { busyboxRootfs } from './fixtures.ts';
+import { HTTPD, PAGE, PEM, run, sh, WAIT_FOR_HTTPD, withLab } from './lab.ts';
+import { networkScenarios } from './network-scenarios.ts';
 
-export interface Output {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-/** Runs a command to completion and collects its output. */
-export async function run(driver: Driver, dir: string, options: ExecOptions): Promise<Output> {
-  const proc = await driver.exec(dir, options);
-  let stdout = '';
-  let stderr = '';
-  proc.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  proc.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const { exitCode } = await proc.exited;
-  return { stdout, stderr, exitCode };
-}
-
-const sh = (script: string, extra: Partial<ExecOptions> = {}): ExecOptions => ({
-  cmd: ['sh', '-c', script],
-  ...extra,
-});
-
-/** A driver, a temp dir and helpers that create sandboxes and always clean up. */
-class Lab {
-  readonly driver = createNamespaceDriver();
-  readonly tmp = mkdtempSync(join(tmpdir(), 'sbx-vm-'));
-  readonly rootfs = busyboxRootfs(this.tmp);
-  private readonly dirs: string[] = [];
-
-  async sandbox(
-    name: string,
-    template?: TemplateSource,
-    readOnlyWs = false,
-  ): Promise<SandboxInfo & { ws: string }> {
-    const ws = join(this.tmp, `ws-${name}`);
-    const ro = join(this.tmp, `ro-${name}`);
-    mkdirSync(ws);
-    mkdirSync(ro);
-    writeFileSync(join(ro, 'keep.txt'), 'original\n');
-    const dir = join(this.tmp, 'sandboxes', name);
-    this.dirs.push(dir);
-    const info = await this.driver.create({
-      name,
-      dir,
-      template: template ?? { type: 'image', rootfs: this.rootfs },
-      workspaces: [{ path: ws }, ...(readOnlyWs ? [{ path: ro, readOnly: true }] : [])],
-    });
-    // A user's project belongs to the user the sandbox user maps to.
-    if (process.getuid?.() === 0) chownSync(ws, info.hostUser.uid, info.hostUser.gid);
-    return { ...info, ws };
-  }
-
-  async close(): Promise<void> {
-    for (const dir of this.dirs) await this.driver.remove(dir).catch(() => {});
-    rmSync(this.tmp, { recursive: true, force: true });
-  }
-}
-
-async function withLab<T>(fn: (lab: Lab) => Promise<T>): Promise<T> {
-  const lab = new Lab();
-  try {
-    return await fn(lab);
-  } finally {
-    await lab.close();
-  }
-}
+export type { Output } from './lab.ts';
+export { PEM, run } from './lab.ts';
 
 /** Every scenario returns plain data, so the same one runs in-process or as another user. */
 export const scenarios = {
@@ -223,89 +147,6 @@ export const scenarios = {
           return { inA: inA.stdout, inB: inB.exitCode !== 0 };
         })(),
       };
-    }),
-
-  network: () =>
-    withLab(async (lab) => {
-      const tcp = createTcpServer((s) => s.end('reached\n'));
-      await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
-      const udp = createSocket('udp4');
-      let datagrams = 0;
-      udp.on('message', () => {
-        datagrams++;
-      });
-      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
-      try {
-        const sb = await lab.sandbox('net');
-        await lab.driver.start(sb.dir);
-        const tcpPort = (tcp.address() as { port: number }).port;
-        const udpPort = udp.address().port;
-        const direct = await run(lab.driver, sb.dir, sh(`nc -w 2 127.0.0.1 ${tcpPort} </dev/null`));
-        const outside = await run(lab.driver, sb.dir, sh('nc -w 2 10.255.255.1 80 </dev/null'));
-        const udpSend = await run(
-          lab.driver,
-          sb.dir,
-          sh(`echo hi | nc -u -w 1 127.0.0.1 ${udpPort}`),
-        );
-        const dns = await run(lab.driver, sb.dir, sh('nslookup example.com 10.255.255.53'));
-        const links = await run(
-          lab.driver,
-          sb.dir,
-          sh('ls /sys/class/net 2>/dev/null || cat /proc/net/dev | tail -n +3 | cut -d: -f1'),
-        );
-        await new Promise((r) => setTimeout(r, 200));
-        return {
-          tcp: direct.stdout.includes('reached'),
-          outside: outside.exitCode !== 0,
-          udpDatagrams: datagrams,
-          udpExit: udpSend.exitCode,
-          dns: dns.exitCode !== 0,
-          interfaces: links.stdout.trim().split(/\s+/),
-        };
-      } finally {
-        tcp.close();
-        udp.close();
-      }
-    }),
-
-  bridge: () =>
-    withLab(async (lab) => {
-      const socket = join(lab.tmp, 'proxy.sock');
-      const seen: string[] = [];
-      const server = createHttpServer((req, res) => {
-        seen.push(`${req.method} ${req.url}`);
-        res.end('via proxy socket\n');
-      });
-      await new Promise<void>((r) => server.listen(socket, r));
-      try {
-        const sb = await lab.sandbox('bridge');
-        await lab.driver.start(sb.dir, { proxySocket: socket, caCertPem: PEM });
-        const direct = await run(
-          lab.driver,
-          sb.dir,
-          sh('wget -q -O- http://host.docker.internal:3128/hello'),
-        );
-        const proxied = await run(lab.driver, sb.dir, sh('wget -q -O- http://example.com/page'));
-        const env = await run(
-          lab.driver,
-          sb.dir,
-          sh('env | grep -iE "proxy|ca_|cert|cainfo" | sort'),
-        );
-        const bundle = await run(
-          lab.driver,
-          sb.dir,
-          sh('cat "$SSL_CERT_FILE"; echo ---; cat /etc/ssl/certs/ca-certificates.crt'),
-        );
-        return {
-          direct: direct.stdout,
-          proxied: proxied.stdout,
-          seen,
-          env: env.stdout,
-          bundle: bundle.stdout,
-        };
-      } finally {
-        server.close();
-      }
     }),
 
   /** For a user without /etc/subuid range: one id, root inside; layer still removable. */
@@ -487,20 +328,7 @@ export const scenarios = {
       return { hostUser: info.hostUser, write, owner: [owner.uid, owner.gid] };
     }),
 
-  loopback: () =>
-    withLab(async (lab) => {
-      const sb = await lab.sandbox('lo');
-      await lab.driver.start(sb.dir);
-      await lab.driver.exec(sb.dir, { cmd: HTTPD, detach: true });
-      return run(lab.driver, sb.dir, sh(WAIT_FOR_HTTPD));
-    }),
+  ...networkScenarios,
 };
 
 export type ScenarioName = Exclude<keyof typeof scenarios, 'hostUser'>;
-
-const HTTPD = ['httpd', '-f', '-p', '127.0.0.1:8080', '-h', '/var/www'];
-const PAGE = 'http://127.0.0.1:8080/index.html';
-const WAIT_FOR_HTTPD = `for i in $(seq 100); do wget -q -O- ${PAGE} 2>/dev/null && exit 0; sleep 0.05; done; exit 1`;
-
-/** A throwaway PEM-shaped CA, only compared as text. */
-export const PEM = '-----BEGIN CERTIFICATE-----\nU0JYIFRFU1QgQ0E=\n-----END CERTIFICATE-----\n';
