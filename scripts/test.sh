@@ -22,6 +22,7 @@ DEB_TOOLS=(
   fuse-overlayfs:fuse-overlayfs
   zstd:zstd
   openssl:openssl
+  setfattr:attr
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -19,4 +19,5 @@ export {
 } from './store/store.ts';
 export type { ApplyStats, OwnerShift } from './unpack/apply.ts';
 export { hasNativeZstd } from './unpack/decompress.ts';
-export { type LayerFile, unpackLayers } from './unpack/unpack.ts';
+export { type LayerFile, type UnpackOptions, unpackLayers } from './unpack/unpack.ts';
+export type { XattrStats } from './unpack/xattrs.ts';

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { sha } from './helpers/image.ts';
 import { type Entry, tar } from './helpers/tar-writer.ts';
 import { listTree, tempDir } from './helpers/tmp.ts';
+import { hasAttrTools, hex, xattrsOf } from './helpers/xattrs.ts';
 
 // A user namespace where we are uid 1000 and hold no capability: what a rootless sbx sees.
 const ROOTLESS = ['--user', '--map-user=1000', '--map-group=1000'];
@@ -45,13 +46,27 @@ describe.skipIf(!canSwitch)('rootless unpack (no capabilities, in a user namespa
         { name: 'ro/', type: 'dir', mode: 0o555, mtime: 1600000000 },
         { name: 'ro/inner/', type: 'dir', mode: 0o500 },
         { name: 'ro/inner/f', data: 'x', mode: 0o4755, uid: 0, gid: 0 },
+        // Setting an attribute needs write access: lent while setting, taken back after.
+        { name: 'ro/inner/r', data: 'r', mode: 0o444, xattrs: { 'user.r': '1' } },
         { name: 'home/agent/', type: 'dir', uid: 1000, gid: 1000 },
       ],
       [{ name: 'ro/inner/g', data: 'second layer writes into a read-only directory', mode: 0o600 }],
     ]);
     expect(result).toEqual({
       ok: true,
-      stats: { files: 2, dirs: 3, symlinks: 0, hardlinks: 0, whiteouts: 0, skipped: 0, bytes: 47 },
+      stats: {
+        files: 3,
+        dirs: 3,
+        symlinks: 0,
+        hardlinks: 0,
+        whiteouts: 0,
+        skipped: 0,
+        bytes: 48,
+        xattrs: {
+          applied: hasAttrTools ? 1 : 0,
+          skipped: hasAttrTools ? {} : { 'user.* (no setfattr)': 1 },
+        },
+      },
     });
     expect(listTree(dest)).toEqual([
       'home/',
@@ -60,7 +75,10 @@ describe.skipIf(!canSwitch)('rootless unpack (no capabilities, in a user namespa
       'ro/inner/',
       'ro/inner/f',
       'ro/inner/g',
+      'ro/inner/r',
     ]);
+    expect(statSync(join(dest, 'ro/inner/r')).mode & 0o7777).toBe(0o444);
+    if (hasAttrTools) expect(xattrsOf(join(dest, 'ro/inner/r'))).toEqual({ 'user.r': hex('1') });
     const f = statSync(join(dest, 'ro/inner/f'));
     expect([f.uid, f.gid, f.mode & 0o7777]).toEqual([me, me, 0o4755]);
     expect(statSync(join(dest, 'ro')).mode & 0o7777).toBe(0o555);

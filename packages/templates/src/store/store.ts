@@ -37,6 +37,8 @@ export interface StoreOptions {
   ownerShift?: OwnerShift | undefined;
   /** Refuse images that unpack to more file data than this (decompression bombs); default 64 GiB. */
   maxUnpackedBytes?: number;
+  /** Where unpack warnings go (extended attributes left out or not settable); default: process.emitWarning. */
+  onWarning?: (message: string) => void;
 }
 
 /** An image in the store, ready for a sandbox. */
@@ -86,6 +88,7 @@ export class Store {
   private readonly chown: boolean | undefined;
   private readonly maxBytes: number | undefined;
   private readonly ownerShift: OwnerShift | undefined;
+  private readonly onWarning: ((message: string) => void) | undefined;
   private active = 0;
   private idle: (() => void)[] = [];
 
@@ -103,6 +106,7 @@ export class Store {
     // A zero shift is no shift: the same tree, the same directory.
     this.ownerShift = shift && (shift.uid !== 0 || shift.gid !== 0) ? shift : undefined;
     this.maxBytes = options.maxUnpackedBytes;
+    this.onWarning = options.onWarning;
   }
 
   /** Runs an operation that writes blobs; prune waits for these so it never sweeps a pull in progress. */
@@ -300,6 +304,7 @@ export class Store {
           ...(this.ownerShift ? { ownerShift: this.ownerShift } : {}),
           ...(this.maxBytes !== undefined ? { maxBytes: this.maxBytes } : {}),
           ...(onProgress ? { onProgress } : {}),
+          ...(this.onWarning ? { onWarning: this.onWarning } : {}),
         });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import type { TarHeader, TarSink } from './tar.ts';
 import { join, type Node, newDir, resolveDir, splitName, UnsafePathError } from './tree.ts';
+import { XattrFilter, type XattrStats } from './xattrs.ts';
 
 const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
@@ -32,6 +33,7 @@ export interface ApplyStats {
   /** Device nodes and FIFOs: never created, the sandbox runtime provides /dev. */
   skipped: number;
   bytes: number;
+  xattrs: XattrStats;
 }
 
 /** Amounts added to every uid and gid recorded in the layers. */
@@ -60,7 +62,10 @@ export interface ApplierOptions {
  */
 export class Applier implements TarSink {
   readonly tree: Node = newDir(-1);
+  /** Keeps entries' user.* attributes (set at the end by applyXattrs), counts the rest. */
+  readonly xattrs = new XattrFilter();
   readonly stats: ApplyStats = {
+    xattrs: this.xattrs.stats,
     files: 0,
     dirs: 0,
     symlinks: 0,
@@ -92,6 +97,7 @@ export class Applier implements TarSink {
     if (base === undefined) {
       if (h.type !== 'dir') throw new UnsafePathError('the entry would replace the root directory');
       this.tree.meta = meta(h);
+      this.tree.xattrs = this.keepXattrs(h, 'dir');
       return;
     }
     if (base === '..') throw new UnsafePathError('the entry name ends in ".."');
@@ -110,6 +116,7 @@ export class Applier implements TarSink {
     if (existing) {
       if (existing.kind === 'dir' && h.type === 'dir') {
         existing.meta = meta(h);
+        existing.xattrs = this.keepXattrs(h, 'dir');
         // Re-declared in this layer: an opaque marker later in it must not drop it.
         existing.layer = this.layer;
         return;
@@ -120,7 +127,11 @@ export class Applier implements TarSink {
     switch (h.type) {
       case 'dir':
         mkdirSync(path, 0o755);
-        dir.children!.set(base, { ...newDir(this.layer), meta: meta(h) });
+        dir.children!.set(base, {
+          ...newDir(this.layer),
+          meta: meta(h),
+          xattrs: this.keepXattrs(h, 'dir'),
+        });
         this.stats.dirs++;
         return;
       case 'symlink': {
@@ -128,6 +139,7 @@ export class Applier implements TarSink {
         const owner = this.owner(h);
         if (owner) lchownSync(path, owner.uid, owner.gid);
         lutimesSync(path, h.mtime, h.mtime);
+        this.keepXattrs(h, 'symlink');
         dir.children!.set(base, { kind: 'symlink', layer: this.layer, target: h.linkname });
         this.stats.symlinks++;
         return;
@@ -135,14 +147,20 @@ export class Applier implements TarSink {
       case 'hardlink': {
         const target = this.linkTarget(h.linkname);
         linkSync(this.abs(target.rel), path);
-        dir.children!.set(base, { ...target.node, layer: this.layer });
+        const node: Node = { ...target.node, layer: this.layer };
+        if (h.xattrs) node.xattrs = this.keepXattrs(h, 'file');
+        dir.children!.set(base, node);
         this.stats.hardlinks++;
         return;
       }
       case 'file':
         this.fd = openSync(path, CREATE_FLAGS, h.mode & 0o777);
         this.file = h;
-        dir.children!.set(base, { kind: 'file', layer: this.layer });
+        dir.children!.set(base, {
+          kind: 'file',
+          layer: this.layer,
+          xattrs: this.keepXattrs(h, 'file'),
+        });
         this.stats.files++;
         return;
     }
@@ -247,6 +265,10 @@ export class Applier implements TarSink {
     if (node.kind === 'dir')
       throw new UnsafePathError(`the hard link target "${linkname}" is a directory`);
     return { rel: join(found.dirPath, base!), node };
+  }
+
+  private keepXattrs(h: TarHeader, kind: Node['kind']) {
+    return h.xattrs ? this.xattrs.keep(h.name, h.xattrs, kind, h.mode & 0o7777) : undefined;
   }
 
   /** The (shifted) owner to give an entry, or undefined when no chown is needed. */

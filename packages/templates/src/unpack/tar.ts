@@ -9,6 +9,8 @@ export interface TarHeader {
   /** Seconds since the epoch (fractional with PAX). */
   mtime: number;
   linkname: string;
+  /** Extended attributes from PAX `SCHILY.xattr.<name>` records, values as raw bytes. */
+  xattrs?: ReadonlyMap<string, Buffer>;
 }
 
 export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
@@ -155,6 +157,7 @@ export class TarParser {
       mtime: p.mtime ?? num(h, 136, 12),
       linkname: p.linkname ?? cstr(h, 157, 100),
     };
+    if (p.xattrs) header.xattrs = p.xattrs;
     this.entries++;
     this.inEntry = true;
     this.sink.entry(header);
@@ -217,7 +220,11 @@ function num(b: Buffer, off: number, len: number): number {
   return v;
 }
 
+const XATTR = 'SCHILY.xattr.';
+
 function parsePax(body: Buffer, into: Partial<TarHeader>): void {
+  // A copy, made once: a global header's map is shared by every entry after it.
+  let xattrs: Map<string, Buffer> | undefined;
   let off = 0;
   while (off < body.length) {
     const sp = body.indexOf(0x20, off);
@@ -226,12 +233,18 @@ function parsePax(body: Buffer, into: Partial<TarHeader>): void {
     if (!Number.isInteger(len) || len <= 0 || off + len > body.length) {
       throw new TarFormatError('a PAX record has a bad length');
     }
-    const rec = body.toString('utf8', sp + 1, off + len - 1);
+    const end = off + len - 1;
     off += len;
-    const eq = rec.indexOf('=');
-    if (eq < 0) continue;
-    const key = rec.slice(0, eq);
-    const value = rec.slice(eq + 1);
+    const eq = body.indexOf(0x3d, sp + 1);
+    if (eq < 0 || eq >= end) continue;
+    const key = body.toString('utf8', sp + 1, eq);
+    if (key.startsWith(XATTR)) {
+      // Values are bytes (security.capability is a binary struct): never decoded as text.
+      xattrs ??= new Map(into.xattrs);
+      xattrs.set(key.slice(XATTR.length), Buffer.from(body.subarray(eq + 1, end)));
+      continue;
+    }
+    const value = body.toString('utf8', eq + 1, end);
     switch (key) {
       case 'path':
         into.name = value;
@@ -258,4 +271,5 @@ function parsePax(body: Buffer, into: Partial<TarHeader>): void {
           throw new TarFormatError('sparse tar entries are not supported');
     }
   }
+  if (xattrs) into.xattrs = xattrs;
 }

@@ -1,3 +1,5 @@
+import type { NodeXattrs } from './xattrs.ts';
+
 /**
  * The unpacker's model of the tree it is building. Every path is resolved against this model,
  * never against the disk, so a symlink planted by a hostile entry cannot steer a later write:
@@ -10,6 +12,8 @@ export interface Node {
   children?: Map<string, Node>;
   target?: string;
   meta?: DirMeta;
+  /** user.* extended attributes to set once every layer applied. */
+  xattrs?: NodeXattrs | undefined;
 }
 
 export interface DirMeta {

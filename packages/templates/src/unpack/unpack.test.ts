@@ -128,6 +128,7 @@ describe('unpackLayers', () => {
       whiteouts: 0,
       skipped: 2,
       bytes: 6,
+      xattrs: { applied: 0, skipped: {} },
     });
     const libc = statSync(join(dest, 'usr/lib/libc.so'));
     expect(libc.mode & 0o7777).toBe(0o755);

@@ -9,6 +9,7 @@ import { type Compression, decompressor, hasNativeZstd, sniffCompression } from 
 import { inflateOnWorker } from './inflate-worker.ts';
 import { TarFormatError, TarParser } from './tar.ts';
 import { UnsafePathError } from './tree.ts';
+import { applyXattrs } from './xattrs.ts';
 
 const DEFAULT_MAX_BYTES = 64 * 2 ** 30;
 
@@ -41,6 +42,11 @@ export interface UnpackOptions {
   /** Refuse images that unpack to more file data than this; default 64 GiB. */
   maxBytes?: number;
   onProgress?: (p: UnpackProgress) => void;
+  /**
+   * One line each for extended attributes left out (security.*, trusted.*, system.*) or not
+   * settable (no setfattr, a filesystem without user xattrs); default: process.emitWarning.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -66,6 +72,8 @@ export async function unpackLayers(
       applier.current = undefined;
       await applyLayer(applier, layer, i, layers.length, options.onProgress);
     }
+    // Before finish(): rootless, directories are still writable, as setting an attribute needs.
+    await applyXattrs(work, applier.tree, applier.xattrs, options.onWarning ?? defaultWarn);
     applier.finish();
     await rename(work, dest);
     return applier.stats;
@@ -74,6 +82,10 @@ export async function unpackLayers(
     await rm(work, { recursive: true, force: true });
     throw err;
   }
+}
+
+function defaultWarn(message: string): void {
+  process.emitWarning(message, { code: 'SBX_TEMPLATES_XATTRS' });
 }
 
 /** Refuses a shift that is not a pair of non-negative ids, or that would not be applied (no chown). */

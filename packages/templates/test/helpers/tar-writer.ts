@@ -12,6 +12,8 @@ export interface Entry {
   mtime?: number;
   /** Declared size when it should differ from the data (hostile archives). */
   size?: number;
+  /** Extended attributes, written as PAX `SCHILY.xattr.<name>` records (as Go's archive/tar and GNU tar do). */
+  xattrs?: Record<string, string | Buffer>;
 }
 
 const FLAGS = {
@@ -49,11 +51,11 @@ function pad(b: Buffer): Buffer {
   return rem === 0 ? b : Buffer.concat([b, Buffer.alloc(512 - rem)]);
 }
 
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
+function paxRecord(key: string, value: string | Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
   let len = body.length + 1;
-  while (`${len}${body}`.length !== len) len++;
-  return `${len}${body}`;
+  while (`${len}`.length + body.length !== len) len++;
+  return Buffer.concat([Buffer.from(`${len}`), body]);
 }
 
 /** Writes a tar archive (ustar, PAX records for long names), optionally without the end blocks. */
@@ -63,12 +65,17 @@ export function tar(entries: Entry[], options: { end?: boolean } = {}): Buffer {
     const type = e.type ?? 'file';
     const data = Buffer.from(e.data ?? '');
     let name = e.name;
+    const records: Buffer[] = [];
     if (Buffer.byteLength(name) > 99 || Buffer.byteLength(e.linkname ?? '') > 99) {
-      const pax = Buffer.from(
-        paxRecord('path', name) + (e.linkname ? paxRecord('linkpath', e.linkname) : ''),
-      );
-      parts.push(header('PaxHeader', 'x', pax.length, { name: 'PaxHeader' }), pad(pax));
+      records.push(paxRecord('path', name));
+      if (e.linkname) records.push(paxRecord('linkpath', e.linkname));
       name = name.slice(0, 99);
+    }
+    for (const [k, v] of Object.entries(e.xattrs ?? {}))
+      records.push(paxRecord(`SCHILY.xattr.${k}`, v));
+    if (records.length > 0) {
+      const pax = Buffer.concat(records);
+      parts.push(header('PaxHeader', 'x', pax.length, { name: 'PaxHeader' }), pad(pax));
     }
     parts.push(header(name, FLAGS[type], e.size ?? data.length, e));
     if (data.length > 0) parts.push(pad(data));
