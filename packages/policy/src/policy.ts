@@ -94,6 +94,8 @@ export class CompiledPolicy implements Policy {
   private bypassCidr = false;
   // The CIDR stage of localhost's fixed addresses, worked out once: [verdict, rule, bypass] each.
   private readonly localStages: Int32Array;
+  // The IPv4 literal host of the current check, reused: `check` runs to the end synchronously.
+  private readonly literal4: { text: string; v4: number; v6: null } = { text: '', v4: 0, v6: null };
 
   constructor(
     readonly mode: PolicyMode,
@@ -177,10 +179,19 @@ export class CompiledPolicy implements Policy {
     let name = fastName(request.host);
     let literal: IpAddress | null = null;
     if (name === null) {
-      const host = parseHost(request.host);
-      if (typeof host === 'string') return INVALID;
-      name = host.name;
-      if (host.kind === 'ip') literal = host.ip;
+      const v4 = typeof request.host === 'string' ? parseIPv4Strict(request.host) : -1;
+      if (v4 >= 0) {
+        // Strict dotted decimal is already canonical: no parse objects for the common literal.
+        name = request.host as string;
+        this.literal4.text = name;
+        this.literal4.v4 = v4;
+        literal = this.literal4;
+      } else {
+        const host = parseHost(request.host);
+        if (typeof host === 'string') return INVALID;
+        name = host.name;
+        if (host.kind === 'ip') literal = host.ip;
+      }
     }
     const isIp = literal !== null;
     const hit = this.hosts.lookup(name, isIp, port);
