@@ -1,69 +1,26 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeOciLayout } from '../../../packages/templates/test/helpers/image.ts';
 import { runSbx } from './run-sbx.ts';
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** An OCI image layout with one layer holding etc/motd, written the way `skopeo copy oci:` does. */
+/** An OCI image layout with one layer holding etc/motd (a real tar of real files). */
 function layout(dir: string): { digest: string; id: string } {
   mkdirSync(join(dir, 'root/etc'), { recursive: true });
   writeFileSync(join(dir, 'root/etc/motd'), 'hi\n');
-  const tarBytes = execFileSync('tar', ['-C', join(dir, 'root'), '-cf', '-', 'etc']);
-  const layer = gzipSync(tarBytes);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-      os: 'linux',
-      config: { User: 'agent', Env: ['A=1'], Labels: { team: 'sbx' } },
-      rootfs: { type: 'layers', diff_ids: [sha(tarBytes)] },
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha(config),
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: sha(layer),
-          size: layer.length,
-        },
-      ],
-    }),
-  );
-  const out = join(dir, 'layout');
-  mkdirSync(join(out, 'blobs/sha256'), { recursive: true });
-  for (const b of [layer, config, manifest])
-    writeFileSync(join(out, 'blobs/sha256', sha(b).slice(7)), b);
-  writeFileSync(join(out, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(out, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: sha(manifest),
-          size: manifest.length,
-        },
-      ],
-    }),
-  );
-  return { digest: sha(manifest), id: sha(config) };
+  const layer = gzipSync(execFileSync('tar', ['-C', join(dir, 'root'), '-cf', '-', 'etc']));
+  const { manifestDigest, configDigest } = writeOciLayout(join(dir, 'layout'), [layer], {
+    configExtra: { config: { User: 'agent', Env: ['A=1'], Labels: { team: 'sbx' } } },
+  });
+  return { digest: manifestDigest, id: configDigest };
 }
 
 describe('sbx template', () => {

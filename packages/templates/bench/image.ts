@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -11,7 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { writeOciLayout } from '../test/helpers/image.ts';
 
 export const cacheDir = join(tmpdir(), 'sbx-templates-bench');
 
@@ -130,54 +129,10 @@ function generated(): BenchImage {
   };
 }
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
 /** An OCI image layout around `layer`, as `umoci` and the store both read it. */
 export function writeLayout(dir: string, layer: string, tag: string): void {
-  const blob = readFileSync(layer);
-  const diffId = sha(gunzipSync(blob));
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-      os: 'linux',
-      config: { Env: ['PATH=/usr/bin:/bin'] },
-      rootfs: { type: 'layers', diff_ids: [diffId] },
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha(config),
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: sha(blob),
-          size: blob.length,
-        },
-      ],
-    }),
-  );
-  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  for (const b of [blob, config, manifest])
-    writeFileSync(join(dir, 'blobs', 'sha256', sha(b).slice(7)), b);
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: sha(manifest),
-          size: manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': tag },
-        },
-      ],
-    }),
-  );
+  writeOciLayout(dir, [readFileSync(layer)], {
+    refName: tag,
+    configExtra: { config: { Env: ['PATH=/usr/bin:/bin'] } },
+  });
 }

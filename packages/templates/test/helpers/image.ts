@@ -53,13 +53,21 @@ export function manifestFor(config: Buffer, layers: Buffer[]): Buffer {
   );
 }
 
-/** Writes an OCI image layout directory; `tamper` edits blobs after their digests are taken. */
+/**
+ * Writes an OCI image layout directory (shared by this package's tests and bench and by the CLI's
+ * tests); `configExtra` replaces top-level config fields (`{ config: { Env } }` for an image
+ * without `User`); `tamper` edits blobs after their digests are taken.
+ */
 export function writeOciLayout(
   dir: string,
   layers: Buffer[],
-  options: { refName?: string; tamper?: (blobs: Map<string, Buffer>) => void } = {},
-): { manifestDigest: string } {
-  const config = configFor(layers);
+  options: {
+    refName?: string;
+    configExtra?: object;
+    tamper?: (blobs: Map<string, Buffer>) => void;
+  } = {},
+): { manifestDigest: string; configDigest: string } {
+  const config = configFor(layers, options.configExtra);
   const manifest = manifestFor(config, layers);
   const blobs = new Map<string, Buffer>([
     [sha(config), config],
@@ -87,7 +95,7 @@ export function writeOciLayout(
       ],
     }),
   );
-  return { manifestDigest: sha(manifest) };
+  return { manifestDigest: sha(manifest), configDigest: sha(config) };
 }
 
 /** A legacy `docker save` archive (Docker < 25): layer tars by directory, the second layer a symlink dedup. */
