@@ -9,11 +9,19 @@ import {
 } from '@sbx/templates';
 import { CliError, EXIT } from '../errors.ts';
 import { formatTable } from '../sandbox/table.ts';
+import { imagesInUse } from './template.in-use.ts';
 import type { TemplateArgs } from './template.ts';
 
 const out = (text: string): void => {
   process.stdout.write(text);
 };
+
+/** The store, with unpack warnings (extended attributes left out) as one stderr line each. */
+const store = () =>
+  openStore({
+    onWarning: (message) =>
+      process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}sbx: warning: ${message}\n`),
+  });
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 const short = (digest: string) => digest.slice(7, 19);
@@ -91,7 +99,7 @@ async function withProgress<T>(
 }
 
 export async function list(argv: TemplateArgs): Promise<void> {
-  const images = await openStore().list();
+  const images = await store().list();
   if (argv.json) return out(`${JSON.stringify(images, null, 2)}\n`);
   const rows = images.map((i) => [
     i.reference === i.digest ? '<none>' : familiarName(parseReference(i.reference)),
@@ -106,7 +114,7 @@ export async function list(argv: TemplateArgs): Promise<void> {
 export async function pull(argv: TemplateArgs): Promise<void> {
   const platform = platformOf(argv.platform);
   const img = await withProgress((onProgress) =>
-    openStore().pull(argv.ref!, {
+    store().pull(argv.ref!, {
       onProgress,
       insecure: argv.insecure === true,
       ...(platform ? { platform } : {}),
@@ -117,28 +125,26 @@ export async function pull(argv: TemplateArgs): Promise<void> {
 
 export async function load(argv: TemplateArgs): Promise<void> {
   out(
-    summary(
-      await withProgress((onProgress) => openStore().loadFromDocker(argv.ref!, { onProgress })),
-    ),
+    summary(await withProgress((onProgress) => store().loadFromDocker(argv.ref!, { onProgress }))),
   );
 }
 
 export async function importFile(argv: TemplateArgs): Promise<void> {
   const images = await withProgress((onProgress) =>
-    openStore().importArchive(argv.file!, { onProgress, ...(argv.tag ? { tag: argv.tag } : {}) }),
+    store().importArchive(argv.file!, { onProgress, ...(argv.tag ? { tag: argv.tag } : {}) }),
   );
   out(images.map(summary).join(''));
 }
 
 export async function push(argv: TemplateArgs): Promise<void> {
-  const result = await pushImage(openStore(), argv.ref!, argv.target ?? argv.ref!, {
+  const result = await pushImage(store(), argv.ref!, argv.target ?? argv.ref!, {
     insecure: argv.insecure === true,
   });
   out(`${result.reference} ${result.digest}\n`);
 }
 
 export async function inspect(argv: TemplateArgs): Promise<void> {
-  const img = await openStore().resolve(argv.ref!);
+  const img = await store().resolve(argv.ref!);
   if (argv.json) return out(`${JSON.stringify(img, null, 2)}\n`);
   const c = img.config;
   const rows: [string, string][] = [
@@ -162,11 +168,11 @@ export async function inspect(argv: TemplateArgs): Promise<void> {
 }
 
 export async function remove(argv: TemplateArgs): Promise<void> {
-  const store = openStore();
+  const templates = store();
   let failed: unknown;
   for (const ref of argv.refs ?? []) {
     try {
-      await store.remove(ref);
+      await templates.remove(ref);
       out(`untagged ${ref}\n`);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
@@ -179,7 +185,8 @@ export async function remove(argv: TemplateArgs): Promise<void> {
 }
 
 export async function prune(argv: TemplateArgs): Promise<void> {
-  const result = await openStore().prune();
+  // Untagged images that sandboxes still use stay: their trees are those sandboxes' root filesystems.
+  const result = await store().prune({ keep: await imagesInUse() });
   if (argv.json) return out(`${JSON.stringify(result)}\n`);
   out(
     `removed ${result.blobs} blob(s), ${result.rootfs} unpacked tree(s), ${mb(result.bytes)} of blobs\n`,

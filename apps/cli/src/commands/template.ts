@@ -78,7 +78,7 @@ const sub: CommandModule<any, TemplateArgs>[] = [
   },
   {
     command: 'prune',
-    describe: 'Delete blobs and unpacked trees no tag references',
+    describe: 'Delete blobs and unpacked trees that no tag and no sandbox uses',
     builder: json,
     handler: async (argv) => (await handlers()).prune(argv),
   },
