@@ -3,7 +3,7 @@ import { type NetConnectOpts, connect as netConnect, type Socket } from 'node:ne
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { intercept } from './intercept.ts';
-import { SOCKET_HIGH_WATER_MARK } from './limits.ts';
+import { Relay } from './relay.ts';
 import { replyRaw } from './reply.ts';
 import { splice } from './splice.ts';
 import type { ProxyState } from './state.ts';
@@ -86,11 +86,12 @@ export function handleConnect(
         intercept(state, socket, head, { target, addresses, secure: false }, record);
         return;
       }
+      const relay = new Relay(socket);
       const upstream = netConnect({
         host: address,
         port: target.port,
         noDelay: true,
-        highWaterMark: SOCKET_HIGH_WATER_MARK,
+        onread: relay.onread,
       } as NetConnectOpts);
       upstream.setTimeout(10_000, () => upstream.destroy(new Error('connect timeout')));
       upstream.once('error', () => {
@@ -103,7 +104,7 @@ export function handleConnect(
         upstream.setTimeout(0);
         open();
         if (head.length) upstream.write(head);
-        splice(state, socket, upstream, { target, addresses, bypass: true }, () => {});
+        splice(state, socket, upstream, { target, addresses, bypass: true }, () => {}, relay);
       });
       socket.once('close', () => upstream.destroy());
     })

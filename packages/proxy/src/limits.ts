@@ -2,7 +2,7 @@
 export const MAX_HEADER_SIZE = 65_536;
 
 /**
- * Stream buffer size of client and bypass-upstream sockets. Above a 64 KiB read (the largest
- * a socket delivers), so a bulk splice does not pause and resume reading on every chunk.
+ * Stream buffer size of client sockets. Above a 64 KiB read (the largest a socket delivers),
+ * so a bulk splice does not pause and resume reading on every chunk.
  */
 export const SOCKET_HIGH_WATER_MARK = 128 * 1024;
