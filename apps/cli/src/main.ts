@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { commands } from './commands/index.ts';
 import { CliError, EXIT, formatError } from './errors.ts';
 import { VERSION } from './version.ts';
@@ -8,6 +8,18 @@ export interface MainOptions {
   scriptName?: string;
 }
 
+/**
+ * When the shell asks for completions of a word after a command (`sbx network proxy --<TAB>`),
+ * only that command: yargs takes the first word as the value of `--get-yargs-completions` and
+ * would run the next one as a top-level command (`sbx proxy`, whose options are others).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argv types
+function completing(args: string[]): CommandModule<any, any>[] | undefined {
+  if (args[0] !== '--get-yargs-completions' || args.length < 3) return undefined;
+  const only = commands.filter((c) => String(c.command).split(' ')[0] === args[1]);
+  return only.length > 0 ? only : undefined;
+}
+
 /** Runs the CLI on the given arguments (without node and script) and returns the exit code. */
 export async function main(args: string[], options: MainOptions = {}): Promise<number> {
   const scriptName = options.scriptName ?? 'sbx';
@@ -15,7 +27,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   const cli = yargs(args)
     .scriptName(scriptName)
     .usage(`Usage: $0 <command> [options]\n\nRun AI coding agents in isolated sandboxes.`)
-    .command(commands)
+    .command(completing(args) ?? commands)
     .demandCommand(1, `${scriptName}: a command is needed; run '${scriptName} --help' for the list`)
     .recommendCommands()
     .completion('completion', 'Print a bash/zsh completion script: sbx completion >> ~/.bashrc')

@@ -10,15 +10,23 @@ describe('sbx completion', () => {
   });
 
   it.each([
+    [['network', ''], ['proxy', 'log'], ['run']],
+    [['install-plugin', '--'], ['--force'], []],
+    // `network proxy` must not complete as the top-level `proxy`, whose options are others.
     [
-      ['network', ''],
-      ['proxy', 'log'],
+      ['network', 'proxy', '--'],
+      ['--allow-host', '--show'],
+      ['--listen', '--ca-dir'],
     ],
-    [['install-plugin', '--'], ['--force']],
-  ])('completes %j', async (words, expected) => {
+    [['proxy', '--'], ['--listen', '--ca-dir'], ['--allow-host']],
+    [['net'], ['network'], []],
+  ])('completes %j', async (words, expected, absent) => {
     const result = await runSbx(['--get-yargs-completions', ...words]);
     expect(result.code).toBe(0);
     const offered = result.stdout.split('\n').map((line) => line.split(':')[0]);
-    for (const word of expected) expect(offered).toContain(word);
+    expect({
+      missing: expected.filter((word) => !offered.includes(word)),
+      unwanted: absent.filter((word) => offered.includes(word)),
+    }).toEqual({ missing: [], unwanted: [] });
   });
 });
