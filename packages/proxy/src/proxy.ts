@@ -50,6 +50,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         ? [options.upstreamCa]
         : [...options.upstreamCa];
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 60_000;
   const sink = options.onEvent;
   let server: Server | undefined;
   const sockets = new Set<Socket>();
@@ -67,7 +68,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
     idleTimeoutMs,
     tunnels: new WeakMap(),
     spliced: new Set(),
-    inner: httpServer(() => state, true),
+    inner: httpServer(() => state, true, headersTimeoutMs),
   };
   state.inner.timeout = idleTimeoutMs;
 
@@ -79,16 +80,20 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         );
       const target: ListenTarget =
         typeof portOrTarget === 'object' ? portOrTarget : { port: portOrTarget ?? 0, host };
-      const s = httpServer(() => state, false);
+      const s = httpServer(() => state, false, headersTimeoutMs);
       s.timeout = idleTimeoutMs;
       s.on('connection', (socket: Socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
       });
       server = s;
+      // The inner server never listens, and Node starts checking request-head deadlines on
+      // 'listening': without this, a tunnel's client could hold a request head open forever.
+      state.inner.emit('listening');
       return new Promise((resolve, reject) => {
         s.once('error', (error) => {
           server = undefined;
+          state.inner.close(() => {});
           reject(
             new ProxyError('SBX_PROXY_LISTEN', `cannot listen: ${error.message}`, { cause: error }),
           );
@@ -108,6 +113,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       const s = server;
       server = undefined;
       const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined;
+      if (s) state.inner.close(() => {});
       for (const socket of sockets) socket.destroy();
       for (const live of state.spliced) live.destroy();
       await Promise.all([closed, state.upstreams.close()]);

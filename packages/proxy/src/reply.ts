@@ -24,6 +24,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   421: 'Misdirected Request',
   431: 'Request Header Fields Too Large',
   502: 'Bad Gateway',

@@ -74,6 +74,11 @@ export interface ProxyOptions {
   sandbox?: string | null;
   /** Idle time after which a client connection, tunnel or upstream body is closed (default 300 s). */
   idleTimeoutMs?: number;
+  /**
+   * Time a client has to send a whole request head, on the proxy port and inside intercepted
+   * tunnels, before it is answered 408 and closed (default 60 s).
+   */
+  headersTimeoutMs?: number;
   /** How many upstream origins (address, port, TLS name) keep connection pools (default 256). */
   maxOrigins?: number;
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ProxyEvent } from '../src/index.ts';
 import { curl, type Running, startProxy, until } from './harness.ts';
 import { rawExchange } from './raw.ts';
 import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
@@ -284,6 +285,10 @@ describe('TLS interception checks', () => {
   });
 });
 
+function brief(e: ProxyEvent) {
+  return [e.type, e.method, e.url, e.host, e.action, e.status];
+}
+
 describe('malformed and smuggled requests', () => {
   async function setup() {
     const upstream = await httpUpstream();
@@ -307,19 +312,39 @@ describe('malformed and smuggled requests', () => {
     const url = await setup();
     const r = await rawExchange(
       proxy!.port,
-      `POST ${url} HTTP/1.1\r\nHost: x\r\n${headers}\r\n0\r\n\r\nGET ${url}smuggled HTTP/1.1\r\nHost: x\r\n\r\n`,
+      `POST ${url}?q=1 HTTP/1.1\r\nHost: x\r\n${headers}\r\n0\r\n\r\nGET ${url}smuggled HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
     expect([r.text.split('\r\n')[0], r.closed]).toEqual(['HTTP/1.1 400 Bad Request', true]);
     expect(upstreams[0]!.seen).toEqual([]);
+    await until(() => proxy!.events.length === 1);
+    expect(proxy!.events.map(brief)).toEqual([
+      ['request', 'POST', `${url}?q=`, 'localhost', 'denied', 400],
+    ]);
   });
 
-  it('answers 431 to headers over 64 KiB', async () => {
+  it('logs a request refused inside a TLS tunnel with the tunnel host', async () => {
+    const url = await setup();
+    const { port } = new URL(url);
+    const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+    const r = await exchange(tls, 'GET /a?key=secret HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n');
+    expect([r.text.split('\r\n')[0], r.closed]).toEqual(['HTTP/1.1 400 Bad Request', true]);
+    await until(() => proxy!.events.length === 2);
+    expect(proxy!.events.filter((e) => e.type === 'request').map(brief)).toEqual([
+      ['request', 'GET', `https://localhost:${port}/a?key=`, 'localhost', 'denied', 400],
+    ]);
+  });
+
+  it('answers 431 to headers over 64 KiB, and logs it', async () => {
     const url = await setup();
     const r = await rawExchange(
       proxy!.port,
       `GET ${url} HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(66_000)}\r\n\r\n`,
     );
     expect(r.text.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    await until(() => proxy!.events.length === 1);
+    const [event] = proxy!.events;
+    expect([event!.type, event!.action, event!.status]).toEqual(['request', 'denied', 431]);
   });
 
   it('survives a fuzz of malformed request lines and headers, also inside TLS tunnels', async () => {
