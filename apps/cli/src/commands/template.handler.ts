@@ -24,6 +24,8 @@ const store = () =>
   });
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+/** Sizes in progress lines: small blobs in kB, so a config is not "0.0 MB". */
+const size = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : mb(n));
 const short = (digest: string) => digest.slice(7, 19);
 
 /** Progress on stderr: one rewritten line on a terminal, a line per finished step otherwise. */
@@ -54,7 +56,9 @@ function progress(): { onProgress: (p: ProgressEvent) => void; end: () => void }
         if (finished && !done.has(key)) {
           done.add(key);
           line(
-            `${p.phase === 'download' ? 'downloaded' : 'unpacked'} ${short(p.digest)} (${mb(p.current)})`,
+            p.phase === 'download'
+              ? `downloaded ${short(p.digest)} (${size(p.current)})`
+              : `unpacked layer ${p.layer + 1}/${p.layers} ${short(p.digest)} (${size(p.current)})`,
           );
         }
         return;
@@ -64,7 +68,7 @@ function progress(): { onProgress: (p: ProgressEvent) => void; end: () => void }
       last = now;
       const what =
         p.phase === 'unpack' ? `unpacking layer ${p.layer + 1}/${p.layers}` : 'downloading';
-      line(`${what} ${short(p.digest)} ${mb(p.current)}${p.total ? ` / ${mb(p.total)}` : ''}`);
+      line(`${what} ${short(p.digest)} ${size(p.current)}${p.total ? ` / ${size(p.total)}` : ''}`);
     },
     end() {
       if (tty) process.stderr.write('\r\x1b[K');

@@ -157,11 +157,11 @@ export class RegistryClient {
   private unreachable(err: unknown): TemplateError {
     const why = (err as { code?: string }).code ?? (err as Error).message;
     const hint = this.plainHttpAllowed(this.host)
-      ? ''
-      : ' (plain HTTP is only tried for loopback registries or with --insecure)';
+      ? ': is it running, and is the name right?'
+      : ': check the name and your network (plain HTTP is only tried for loopback registries or with --insecure)';
     return new TemplateError(
       'SBX_TEMPLATES_REGISTRY',
-      `cannot reach registry ${this.registry}: ${why}${hint}`,
+      `cannot reach registry ${this.registry} (${why})${hint}`,
       { cause: err },
     );
   }
