@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI entry point; tests run the real binary the way a user does. */
-export const SBX_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+/** The built `sbx` executable (package.json's bin); tests run it the way a user does. */
+export const SBX_BIN = fileURLToPath(new URL('../dist/sbx.cjs', import.meta.url));
 
 export interface SbxResult {
   code: number | null;

@@ -444,8 +444,15 @@ describe.skipIf(!hasBwrap).each(modes)(
         left = alive(children);
       }
       expect(left).toEqual([]);
-      expect((await home.sbx(['ls'])).stdout).toMatch(/\na +shell +stopped +host/);
-      expect((await home.sbx(['exec', 'a', 'cat', '/srv/sbx-pkg/VERSION'])).stdout).toBe('v1\n');
+      // The sandbox's state file still names the dead daemon and init: exec must not trust
+      // it, and starts a new daemon and the sandbox instead (with its files intact).
+      expect(await home.sbx(['exec', 'a', 'cat', '/srv/sbx-pkg/VERSION'])).toEqual({
+        code: 0,
+        stdout: 'v1\n',
+        stderr: '',
+      });
+      expect((await home.sbx(['ls'])).stdout).toMatch(/\na +shell +running +host/);
+      expect(JSON.parse((await home.sbx(['daemon', 'status', '--json'])).stdout).pid).not.toBe(pid);
     });
 
     it('reports a missing agent binary with what to do', async () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { type AgentCredential, getAgent, placeholderEnv } from './agents.ts';
+import { credentialEnvNames } from './credential-env.ts';
 import { SandboxdError } from './errors.ts';
 import {
   listSandboxDirs,
@@ -310,15 +311,10 @@ export class SandboxManager {
 
   async #view(meta: SandboxMetadata): Promise<SandboxView> {
     const files = sandboxFiles(this.paths, meta.name);
-    const agent = getAgent(meta.agent);
     const extra = await readCredentialRules(files.proxyConfig).catch(() => []);
-    const names = new Set<string>();
-    for (const c of [...agent.credentials, ...extra]) {
-      names.add(c.env);
-      for (const alias of c.aliases ?? []) names.add(alias);
-    }
+    const credentialEnv = credentialEnvNames(meta.agent, extra);
     const status = this.#running.has(meta.name) ? 'running' : meta.status;
-    return { ...meta, status, dir: files.dir, credentialEnv: [...names] };
+    return { ...meta, status, dir: files.dir, credentialEnv };
   }
 
   async #withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {

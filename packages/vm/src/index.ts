@@ -13,6 +13,7 @@ export type {
   SandboxSpec,
   SandboxStatus,
   StartOptions,
+  StdioMode,
   TemplateSource,
   Workspace,
 } from './types.ts';

@@ -46,6 +46,9 @@ export interface StartOptions {
   caCertPem?: string;
 }
 
+/** What one standard stream of an exec is connected to. */
+export type StdioMode = 'inherit' | 'pipe' | 'ignore';
+
 export interface ExecOptions {
   /** The program and its arguments, passed verbatim (no shell). */
   cmd: string[];
@@ -60,8 +63,11 @@ export interface ExecOptions {
    * (`inherit`) or to the pipes. Without it the process has no controlling terminal.
    */
   tty?: boolean;
-  /** `inherit`: the caller's stdio; `pipe`: streams on the returned process. Default `pipe`. */
-  stdio?: 'inherit' | 'pipe';
+  /**
+   * `inherit`: the caller's stdio; `pipe`: streams on the returned process. Default `pipe`.
+   * Per stream as `[stdin, stdout, stderr]` (`ignore`: /dev/null).
+   */
+  stdio?: 'inherit' | 'pipe' | readonly [StdioMode, StdioMode, StdioMode];
   /** Run in the background: no stdio, not waited for; it still dies with the sandbox. */
   detach?: boolean;
 }

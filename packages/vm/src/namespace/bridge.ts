@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Server, type Socket } from 'node:net';
 import { VmError } from '../errors.ts';
 import { type InitRef, openHandles } from './handles.ts';
-import { HOST_PATH } from './launch.ts';
+import { HOST_PATH } from './host-path.ts';
 import { sealStdio } from './procfs.ts';
 
 /** Port the proxy answers on inside every sandbox (`host.docker.internal:3128`). */

@@ -17,15 +17,17 @@ import type {
 import { type Bridge, openBridge } from './bridge.ts';
 import { hostsFile } from './env.ts';
 import { allowSetuid, execInSandbox } from './exec.ts';
+import { which } from './host-path.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { imageIdShift, planIds } from './idmap.ts';
 import { launch, writeMaps } from './launch.ts';
 import { deleteLayerAsSandboxRoot, ensureLayer } from './layer.ts';
 import { parsePasswd, readInsideRoot } from './passwd.ts';
-import { preflight, which } from './preflight.ts';
+import { clearState, writeJson, writeState } from './persist.ts';
+import { preflight } from './preflight.ts';
 import { isSameProcess, processStartTime } from './procfs.ts';
-import { paths, readRecord, type SandboxRecord, writeJson } from './record.ts';
-import { clearState, type RunState, readLiveState, writeState } from './state.ts';
+import { paths, readRecord, type SandboxRecord } from './record.ts';
+import { type RunState, readLiveState } from './state.ts';
 import { readSubordinateRange } from './subid.ts';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
@@ -242,6 +244,7 @@ export function createNamespaceDriver(): Driver {
       initPid: launched.initPid,
       initStart: launched.initStart,
       ownerPid: process.pid,
+      ownerStart: processStartTime(process.pid),
       proxy: Boolean(options.proxySocket),
       ca: Boolean(options.caCertPem),
       startedAt: new Date().toISOString(),

@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { VmError } from '../errors.ts';
-import type { ExecOptions, ExitStatus, SandboxProcess } from '../types.ts';
+import type { ExecOptions, ExitStatus, SandboxProcess, StdioMode } from '../types.ts';
 import { type RunningFeatures, sandboxEnv } from './env.ts';
 import { ALL, type InitRef, openHandles } from './handles.ts';
+import { which } from './host-path.ts';
 import { parsePasswd, readInsideRoot } from './passwd.ts';
-import { which } from './preflight.ts';
 import { childrenOf, sealStdio } from './procfs.ts';
 import type { SandboxRecord } from './record.ts';
 
@@ -46,13 +46,13 @@ export function execInSandbox(
   const env = { ...sandboxEnv(record, user, features), ...options.env };
   if (options.tty && !env.TERM) env.TERM = process.env.TERM ?? 'xterm-256color';
   const mode = options.detach ? 'ignore' : (options.stdio ?? 'pipe');
-  const sealed = sealStdio([mode, mode, mode, ...handles.fds]);
+  const stdio: StdioMode[] = typeof mode === 'string' ? [mode, mode, mode] : [...mode];
+  const sealed = sealStdio([...stdio, ...handles.fds]);
+  const tty = Boolean(options.tty && !options.detach);
   let child: ChildProcess;
   try {
-    child = spawn(...hostCommand(args, Boolean(options.tty && !options.detach)), {
-      stdio: sealed.stdio,
-      env,
-    });
+    // Without a tty, `detached` makes nsenter a session leader with no controlling terminal.
+    child = spawn(...hostCommand(args, tty), { stdio: sealed.stdio, env, detached: !tty });
   } finally {
     handles.close();
     sealed.done();
@@ -88,11 +88,11 @@ export async function allowSetuid(record: SandboxRecord, init: InitRef): Promise
 /**
  * A sandbox process must never get the caller's terminal as its controlling tty (TIOCSTI
  * would type commands into the user's shell): with `tty` it gets its own pty from `script`,
- * otherwise `setsid` leaves it without one.
+ * otherwise it starts a session of its own, without one.
  */
 function hostCommand(nsenterArgs: string[], tty: boolean): [string, string[]] {
   const nsenter = tool('nsenter');
-  if (!tty) return [tool('setsid'), ['--wait', nsenter, ...nsenterArgs]];
+  if (!tty) return [nsenter, nsenterArgs];
   const line = [nsenter, ...nsenterArgs].map(shellQuote).join(' ');
   return [tool('script'), ['--quiet', '--return', '--command', line, '/dev/null']];
 }

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { VmError } from '../errors.ts';
+import { HOST_PATH } from './host-path.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { type IdPlan, mapArgs, mapText } from './idmap.ts';
 import { childrenOf, mounts, processStartTime, sealStdio } from './procfs.ts';
@@ -11,9 +12,6 @@ import type { SandboxRecord } from './record.ts';
 import { SETUP_SCRIPT } from './setup-script.ts';
 
 const run = promisify(execFile);
-
-/** PATH for our own setup steps (host tools only). */
-export const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The fd numbers the outer bwrap sees (Node places each stdio entry at its index). */
 const FD = { usernsBlock: 3, info: 4, init: 5, sources: 6 };

@@ -1,26 +1,12 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { release, userInfo } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PreflightProblem, PreflightReport } from '../types.ts';
-import { HOST_PATH } from './launch.ts';
+import { which } from './host-path.ts';
 import { readSubordinateRange } from './subid.ts';
 
 const run = promisify(execFile);
-
-/** Finds an executable on PATH (plus the sbin directories, where Debian puts some tools). */
-export function which(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...HOST_PATH.split(delimiter)];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {}
-  }
-  return undefined;
-}
 
 /** What preflight looks at, gathered once so the rules below stay pure and testable. */
 export interface Machine {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VmError } from '../errors.ts';
 import type { TemplateSource, Workspace } from '../types.ts';
@@ -25,11 +25,14 @@ export const paths = (dir: string) => ({
   stage: join(dir, 'run', 'stage'),
 });
 
-/** Reads the sandbox record; a missing one means "no such sandbox". */
+/**
+ * Reads the sandbox record; a missing one means "no such sandbox". Read synchronously (a
+ * small file): `sbx exec` then joins a sandbox without starting libuv's thread pool.
+ */
 export async function readRecord(dir: string): Promise<SandboxRecord> {
   let text: string;
   try {
-    text = await readFile(paths(dir).record, 'utf8');
+    text = readFileSync(paths(dir).record, 'utf8');
   } catch (cause) {
     throw new VmError('SBX_VM_NOT_FOUND', `no sandbox in ${dir}: create it first`, { cause });
   }
@@ -41,12 +44,4 @@ export async function readRecord(dir: string): Promise<SandboxRecord> {
     );
   }
   return record;
-}
-
-/** Writes a JSON file atomically (temp file + rename) so a crash never leaves half a file. */
-export async function writeJson(file: string, value: unknown): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
 }

@@ -1,6 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { isSameProcess } from './procfs.ts';
-import { paths, writeJson } from './record.ts';
+import { paths } from './record.ts';
 
 /** What a running sandbox needs remembered, in `<dir>/run/state.json`. */
 export interface RunState {
@@ -13,22 +13,19 @@ export interface RunState {
   /** Host pid and start time of the init every exec joins. */
   initPid: number;
   initStart: number;
-  /** Pid of the process the sandbox lives and dies with. */
+  /** Pid of the process the sandbox lives and dies with, and its start time. */
   ownerPid: number;
+  ownerStart?: number | undefined;
   proxy: boolean;
   ca: boolean;
   startedAt: string;
-}
-
-export function writeState(dir: string, state: RunState): Promise<void> {
-  return writeJson(paths(dir).state, state);
 }
 
 /** The state of a sandbox that is really running (a stale file from a dead run reads as none). */
 export async function readLiveState(dir: string): Promise<RunState | undefined> {
   let state: RunState;
   try {
-    state = JSON.parse(await readFile(paths(dir).state, 'utf8')) as RunState;
+    state = JSON.parse(readFileSync(paths(dir).state, 'utf8')) as RunState;
   } catch {
     return undefined;
   }
@@ -36,6 +33,14 @@ export async function readLiveState(dir: string): Promise<RunState | undefined> 
   return isSameProcess(state.initPid, state.initStart) ? state : undefined;
 }
 
-export function clearState(dir: string): Promise<void> {
-  return rm(paths(dir).state, { force: true });
+/**
+ * The state of a running sandbox that another process may join: its init and the process
+ * that owns it (sandboxd) are both still the ones that started it. An owner that died (or a
+ * state file from before owners were recorded) leaves the sandbox to its owner's successor.
+ */
+export async function readJoinableState(dir: string): Promise<RunState | undefined> {
+  const state = await readLiveState(dir);
+  if (!state || !Number.isInteger(state.ownerPid) || !Number.isInteger(state.ownerStart))
+    return undefined;
+  return isSameProcess(state.ownerPid, state.ownerStart!) ? state : undefined;
 }

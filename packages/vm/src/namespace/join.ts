@@ -1,0 +1,22 @@
+import { VmError } from '../errors.ts';
+import type { ExecOptions, SandboxProcess } from '../types.ts';
+import { execInSandbox } from './exec.ts';
+import { readRecord } from './record.ts';
+import { readJoinableState } from './state.ts';
+
+/**
+ * Runs a command in a sandbox the namespace driver of another process (sandboxd) started,
+ * straight from its directory. Throws SBX_VM_NOT_RUNNING unless the sandbox's init and its
+ * owner are both alive; the namespaces joined are checked to be the init's (fd-based).
+ */
+export async function execRunning(dir: string, options: ExecOptions): Promise<SandboxProcess> {
+  const record = await readRecord(dir);
+  const state = await readJoinableState(dir);
+  if (!state) {
+    throw new VmError(
+      'SBX_VM_NOT_RUNNING',
+      `sandbox ${record.name} is not running: start it first`,
+    );
+  }
+  return execInSandbox(record, state, state, options);
+}
