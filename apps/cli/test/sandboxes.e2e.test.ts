@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ProxyConfig, updateProxyConfig } from '@sbx/config';
@@ -218,6 +220,54 @@ describe.skipIf(!hasBwrap).each(modes)(
           .filter(Boolean)
           .map((l) => [JSON.parse(l).sandbox, JSON.parse(l).action]),
       ).toEqual([['shell-other', 'denied']]);
+    });
+
+    it('sends no UDP packet and no DNS query to the host, on any of its addresses', async () => {
+      const received: Buffer[] = [];
+      const udp = createSocket('udp4');
+      udp.on('message', (message) => received.push(message));
+      await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+      try {
+        const port = udp.address().port;
+        // A DNS query for example.com (id 0x1234, recursion desired), as a resolver sends it.
+        const query = Buffer.from(
+          '123401000001000000000000076578616d706c6503636f6d0000010001',
+          'hex',
+        );
+        const octal = [...query].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+        const send = (text: string, host: string) => `printf '${text}' > /dev/udp/${host}/${port}`;
+        // The same commands from the host do arrive: the listener and the commands work.
+        execFileSync('bash', [
+          '-c',
+          `${send('from host', '127.0.0.1')}; ${send(octal, '127.0.0.1')}`,
+        ]);
+        for (let i = 0; i < 50 && received.length < 2; i++) await sleep(20);
+        expect(received).toEqual([Buffer.from('from host'), query]);
+        received.length = 0;
+        const external = Object.values(networkInterfaces())
+          .flat()
+          .filter((a) => a && a.family === 'IPv4' && !a.internal)
+          .map((a) => a!.address);
+        const attempts: [string, number][] = [
+          [send('sandbox to 127.0.0.1', '127.0.0.1'), 0],
+          [send('sandbox to host.docker.internal', 'host.docker.internal'), 0],
+          [send(octal, '127.0.0.1'), 0],
+          ...external.map((address): [string, number] => [send('sandbox to host', address), 1]),
+        ];
+        for (const [script, code] of attempts) {
+          expect([script, (await home.sbx(['exec', 'a', 'bash', '-c', script])).code]).toEqual([
+            script,
+            code,
+          ]);
+        }
+        // The resolver the host's /etc/resolv.conf names is out of reach too.
+        expect((await home.sbx(['exec', 'a', 'busybox', 'nslookup', 'example.com'])).code).toBe(1);
+        expect((await home.sbx(['exec', 'a', 'getent', 'hosts', 'example.com'])).code).toBe(2);
+        await sleep(300);
+        expect(received).toEqual([]);
+      } finally {
+        udp.close();
+      }
     });
 
     it.each([
