@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quote } from '../src/unpack/xattrs.ts';
 import { writeOciLayout } from '../test/helpers/image.ts';
 
 export const cacheDir = join(tmpdir(), 'sbx-templates-bench');
@@ -91,6 +92,47 @@ export function benchImage(): BenchImage {
       ...count(debian),
     };
   return generated();
+}
+
+/**
+ * The same layer with a user.* attribute on every regular file (`BENCH_XATTRS=1`), cached:
+ * what the batched setfattr of an unpack costs.
+ */
+export function benchXattrsImage(): BenchImage {
+  const base = benchImage();
+  const layer = join(
+    cacheDir,
+    `${base.layer.endsWith('generated.tar.gz') ? 'generated' : 'debian'}-xattrs.tar.gz`,
+  );
+  if (!existsSync(layer)) {
+    const root = join(cacheDir, 'xattrs-root');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root);
+    execFileSync('tar', ['-xzf', base.layer, '-C', root]);
+    const files = execFileSync('find', [root, '-type', 'f', '-print0'], { maxBuffer: 1 << 28 })
+      .toString()
+      .split('\0')
+      .filter(Boolean);
+    const dump = files.map((f) => `# file: ${quote(f)}\nuser.sbx.bench=0x0102030405060708\n`);
+    execFileSync('setfattr', ['-h', '--restore=-'], { input: dump.join('\n') });
+    execFileSync('tar', [
+      '--xattrs',
+      '--xattrs-include=user.*',
+      '-C',
+      root,
+      '--numeric-owner',
+      '-czf',
+      `${layer}.tmp`,
+      '.',
+    ]);
+    renameSync(`${layer}.tmp`, layer);
+    rmSync(root, { recursive: true, force: true });
+  }
+  return {
+    label: `${base.label}, with a user.* attribute on every regular file`,
+    layer,
+    ...count(layer),
+  };
 }
 
 function count(layer: string): { files: number; bytes: number } {

@@ -6,10 +6,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../src/store/store.ts';
-import { benchImage, cacheDir, writeLayout } from './image.ts';
+import { benchImage, benchXattrsImage, cacheDir, writeLayout } from './image.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const image = benchImage();
+// BENCH_XATTRS=1: every file carries a user.* attribute; tar then runs with --xattrs too.
+const xattrs = process.env.BENCH_XATTRS === '1';
+const image = xattrs ? benchXattrsImage() : benchImage();
+const tarArgs = xattrs ? ['--xattrs', '--xattrs-include=user.*'] : [];
 const work = mkdtempSync(join(cacheDir, 'run-'));
 const layout = join(work, 'layout');
 writeLayout(layout, image.layer, 'bench');
@@ -49,7 +52,7 @@ for (let i = 0; i < runs; i++) {
   const out = join(work, `tar-${i}`);
   mkdirSync(out);
   results['tar -xzf']!.push(
-    await measure(() => execFileSync('tar', ['-xzf', image.layer, '-C', out])),
+    await measure(() => execFileSync('tar', [...tarArgs, '-xzf', image.layer, '-C', out])),
   );
   rmSync(out, { recursive: true, force: true });
 

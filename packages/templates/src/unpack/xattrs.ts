@@ -98,7 +98,7 @@ function collect(root: Node): { rel: string; node: Node; x: NodeXattrs }[] {
 }
 
 /** getfattr's quoting, which `setfattr --restore` undoes: octal escapes for bytes it would misread. */
-function quote(s: string): string {
+export function quote(s: string): string {
   if (/^[\x21-\x3c\x3e-\x5b\x5d-\x7e]*$/.test(s)) return s;
   let out = '';
   for (const b of Buffer.from(s, 'utf8')) {
