@@ -97,6 +97,8 @@ try {
   console.log(row('sbx exec --tty=false SANDBOX true (via yargs)', slowExec));
   if (!ONLY_EXEC) console.log(row('sbx run shell NEW_DIR -t host -- -c true', run));
 } finally {
+  // reset also deletes the host template's shared trees, which belong to the sandboxes' root.
+  spawnSync(process.execPath, [SBX, 'reset', '-f'], { env });
   spawnSync(process.execPath, [SBX, 'daemon', 'stop'], { env });
   rmSync(root, { recursive: true, force: true });
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export async function sandboxHome(user?: { uid: number; gid: number }) {
     env,
     sbx,
     async [Symbol.asyncDispose]() {
+      // The host template's shared trees belong to the sandboxes' root: sbx deletes them.
+      if (existsSync(join(env.SANDBOXD_HOME!, 'host-dirs'))) await sbx(['reset', '-f']);
       await sbx(['daemon', 'stop']);
       await rm(root, { recursive: true, force: true });
     },

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -173,6 +174,54 @@ describe.skipIf(!hasBwrap).each(modes)(
       expect((await home.sbx(['exec', 'a', 'cat', '/srv/sbx-pkg/VERSION'])).stdout).toBe('v1\n');
       expect((await home.sbx(['exec', 'shell-other', 'cat', '/srv/sbx-pkg/VERSION'])).code).toBe(1);
       await expect(readFile('/srv/sbx-pkg/VERSION')).rejects.toThrow(/ENOENT/);
+    });
+
+    it("lets the sandbox's root install into the host's /usr, /etc and /opt: into its own layer, never the host's", async () => {
+      const hostBin = statSync('/usr/bin');
+      const hostEnv = readFileSync('/usr/bin/env');
+      const install = [
+        'printf "#!/bin/sh\\necho tool v1\\n" > /usr/bin/sbx-e2e-tool',
+        'chmod 755 /usr/bin/sbx-e2e-tool',
+        'mkdir -p /etc/sbx-e2e /opt/sbx-e2e/bin',
+        'echo conf > /etc/sbx-e2e/conf',
+        'cp /usr/bin/sbx-e2e-tool /opt/sbx-e2e/bin/tool',
+        'rm /usr/bin/env',
+      ].join(' && ');
+      expect(await home.sbx(['exec', '-u', 'root', 'a', 'sh', '-c', install])).toEqual({
+        code: 0,
+        stdout: '',
+        stderr: '',
+      });
+      // The host's own files stay read-only even to the sandbox's root (it may replace them).
+      const append = await home.sbx([
+        'exec',
+        '-u',
+        'root',
+        'a',
+        'sh',
+        '-c',
+        'echo x >> /usr/bin/sh',
+      ]);
+      expect(append.code).toBe(2);
+      const layer = join(home.env.DOCKER_CONFIG!, 'sandboxes/vm/a/layer');
+      expect(existsSync(join(layer, 'usr/upper/bin/sbx-e2e-tool'))).toBe(true);
+      for (const path of ['/usr/bin/sbx-e2e-tool', '/etc/sbx-e2e', '/opt/sbx-e2e'])
+        expect([path, existsSync(path)]).toEqual([path, false]);
+      expect(readFileSync('/usr/bin/env')).toEqual(hostEnv);
+      expect(statSync('/usr/bin').mtimeMs).toBe(hostBin.mtimeMs);
+      await home.sbx(['stop', 'a']);
+      const check = 'sbx-e2e-tool; /opt/sbx-e2e/bin/tool; cat /etc/sbx-e2e/conf; ls /usr/bin/env';
+      expect(await home.sbx(['exec', 'a', 'sh', '-c', check])).toEqual({
+        code: 2,
+        stdout: 'tool v1\ntool v1\nconf\n',
+        stderr: "ls: cannot access '/usr/bin/env': No such file or directory\n",
+      });
+      expect(await home.sbx(['exec', 'shell-other', 'sh', '-c', check])).toEqual({
+        code: 0,
+        stdout: '/usr/bin/env\n',
+        stderr:
+          'sh: 1: sbx-e2e-tool: not found\nsh: 1: /opt/sbx-e2e/bin/tool: not found\ncat: /etc/sbx-e2e/conf: No such file or directory\n',
+      });
     });
 
     it('reaches the network only through the proxy, which applies policy edits to the running sandbox', async () => {
@@ -516,8 +565,7 @@ describe.skipIf(!hasBwrap).each(modes)(
 
     it('runs an agent with its arguments after --, reusing the sandbox of the same agent and workspace', async () => {
       const fake = '#!/bin/sh\necho "claude $* key=$ANTHROPIC_API_KEY"\n';
-      // The host template's /usr is the host's, read-only even to the sandbox's root: install
-      // where the writable layer is (like a user-level npm prefix) and put it on PATH.
+      // Installed off the default PATH (like a user-level npm prefix), which -e puts on PATH.
       const install = `mkdir -p /srv/bin && printf '%s' '${fake}' > /srv/bin/claude && chmod 755 /srv/bin/claude`;
       expect(
         (await home.sbx(['exec', '-u', 'root', 'claude-project', 'sh', '-c', install])).code,
@@ -544,6 +592,8 @@ describe.skipIf(!hasBwrap).each(modes)(
         stderr: '',
       });
       expect((await home.sbx(['ls', '-q'])).stdout).toBe('');
+      // The host template's shared trees go too, though they belong to the sandboxes' root.
+      expect(existsSync(join(home.env.SANDBOXD_HOME!, 'host-dirs'))).toBe(false);
       expect(await readFile(join(home.project, 'file.txt'), 'utf8')).toBe('edited\n');
     });
   },

@@ -160,6 +160,7 @@ export class SandboxManager {
           env: placeholderEnv(credentials),
           proxyConfigPath: files.proxyConfig,
           proxySocket: files.proxySocket,
+          hostDirsCache: this.paths.hostDirs,
           agentCredentials: agent.credentials,
           secret: (env) => this.#secrets.lookup(name, env, credentials),
           onEvent: (event) => {
@@ -232,7 +233,7 @@ export class SandboxManager {
     return all.slice(Math.max(0, all.length - limit));
   }
 
-  /** Stops and removes every sandbox. */
+  /** Stops and removes every sandbox, and then the host template's shared trees. */
   async reset(): Promise<string[]> {
     const names = await listSandboxDirs(this.paths);
     for (const name of names) {
@@ -244,6 +245,7 @@ export class SandboxManager {
         this.#requestLogs.delete(name);
       });
     }
+    await this.#runtime.removeHostDirs?.(this.paths.hostDirs);
     return names;
   }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createProxy, loadOrCreateCertificateAuthority, type ProxyServer } from '@sbx/proxy';
-import { createNamespaceDriver, type Driver, type SandboxSpec } from '@sbx/vm';
+import { createNamespaceDriver, type Driver, removeHostDirs, type SandboxSpec } from '@sbx/vm';
 import { openPolicySource, type PolicySource } from './policy-source.ts';
 import { removeSandboxDir } from './remove.ts';
 import type { RunningSandbox, SandboxRuntime, StartSpec } from './runtime.ts';
@@ -25,6 +25,7 @@ export async function createNamespaceRuntime(
       if (existsSync(join(dir, 'driver.json'))) await driver.remove(dir);
       await removeSandboxDir(dir);
     },
+    removeHostDirs,
   };
 }
 
@@ -80,7 +81,11 @@ async function startSandbox(
     });
     await unlink(spec.proxySocket).catch(() => {});
     await proxy.listen({ path: spec.proxySocket });
-    await driver.start(spec.dir, { proxySocket: spec.proxySocket, caCertPem: ca.certPem });
+    await driver.start(spec.dir, {
+      proxySocket: spec.proxySocket,
+      caCertPem: ca.certPem,
+      hostDirsCache: spec.hostDirsCache,
+    });
   } catch (error) {
     await source?.close().catch(() => {});
     await proxy?.close().catch(() => {});

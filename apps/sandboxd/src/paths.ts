@@ -10,6 +10,8 @@ export interface DaemonPaths {
   socket: string;
   log: string;
   pidFile: string;
+  /** The host template's directory trees, shared by this user's sandboxes (see @sbx/vm). */
+  hostDirs: string;
   dockerConfig: string;
   sandboxes: string;
 }
@@ -22,6 +24,7 @@ export function daemonPaths(env: NodeJS.ProcessEnv = process.env): DaemonPaths {
     socket: join(home, 'sandboxd.sock'),
     log: join(home, 'sandboxd.log'),
     pidFile: join(home, 'sandboxd.pid'),
+    hostDirs: join(home, 'host-dirs'),
     dockerConfig,
     sandboxes: join(dockerConfig, 'sandboxes', 'vm'),
   };

@@ -22,6 +22,8 @@ export interface StartSpec {
   env: Record<string, string>;
   proxyConfigPath: string;
   proxySocket: string;
+  /** Where the host template's shared directory trees live (the driver's `hostDirsCache`). */
+  hostDirsCache: string;
   /** The agent's credential rules; proxy-config.json may add more. */
   agentCredentials: AgentCredential[];
   /** The secret value for a credential variable, from sandboxd's memory only. */
@@ -48,4 +50,6 @@ export interface SandboxRuntime {
   start(spec: StartSpec): Promise<RunningSandbox>;
   /** Deletes what the runtime keeps for a stopped sandbox (its writable layer). */
   remove(name: string, dir: string): Promise<void>;
+  /** Deletes the shared host-template trees (`hostDirsCache`), once no sandbox runs. */
+  removeHostDirs?(cache: string): Promise<void>;
 }

@@ -44,6 +44,14 @@ export interface StartOptions {
   proxySocket?: string;
   /** PEM of the sandbox CA, added to the image's trust store and named by SSL_CERT_FILE & co. */
   caCertPem?: string;
+  /**
+   * Host template: a directory for the host's OS directory trees (directories only, built
+   * once and shared by the sandboxes whose root is the same host id), layered between the
+   * host's read-only directories and the sandbox's writable layer so that the sandbox's root
+   * may create files anywhere under /usr, /etc or /opt (they land in its writable layer).
+   * Without it the host's directories stay unwritable even to the sandbox's root.
+   */
+  hostDirsCache?: string;
 }
 
 /** What one standard stream of an exec is connected to. */

@@ -5,6 +5,7 @@ import {
   createNamespaceDriver,
   type Driver,
   type ExecOptions,
+  removeHostDirs,
   type SandboxInfo,
   type TemplateSource,
 } from '../src/index.ts';
@@ -68,6 +69,8 @@ export class Lab {
 
   async close(): Promise<void> {
     for (const dir of this.dirs) await this.driver.remove(dir).catch(() => {});
+    // Trees of the host template's `hostDirsCache` (host-install scenario) need the sandbox's root.
+    await removeHostDirs(join(this.tmp, 'host-dirs'));
     rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -107,6 +107,33 @@ export const scenarios = {
       }
     }),
 
+  /** Host template with the shared directory trees: root installs into /usr land in the layer. */
+  hostInstall: () =>
+    withLab(async (lab) => {
+      const hostDirsCache = join(lab.tmp, 'host-dirs');
+      const [a, b, c] = await Promise.all(
+        ['ha', 'hb', 'hc'].map((n) => lab.sandbox(n, { type: 'host' })),
+      );
+      for (const sb of [a!, b!]) await lab.driver.start(sb.dir, { hostDirsCache });
+      await lab.driver.start(c!.dir);
+      const tool = `/usr/bin/sbx-vm-${process.pid}`;
+      const asRoot = (dir: string, script: string) =>
+        run(lab.driver, dir, sh(script, { user: 'root' }));
+      const install = await asRoot(a!.dir, `echo v1 > ${tool} && mkdir /etc/sbx-vm-${process.pid}`);
+      const append = await asRoot(a!.dir, 'echo x >> /usr/bin/env');
+      await lab.driver.stop(a!.dir);
+      await lab.driver.start(a!.dir, { hostDirsCache });
+      return {
+        install: install.exitCode,
+        append: append.exitCode,
+        onHost: existsSync(tool) || existsSync(`/etc/sbx-vm-${process.pid}`),
+        inLayer: existsSync(join(a!.dir, 'layer/usr/upper/bin', basename(tool))),
+        afterRestart: (await run(lab.driver, a!.dir, sh(`cat ${tool}`))).stdout,
+        inOther: (await run(lab.driver, b!.dir, sh(`cat ${tool}`))).exitCode,
+        withoutCache: (await asRoot(c!.dir, `echo v1 > ${tool}`)).exitCode,
+      };
+    }),
+
   persistence: () =>
     withLab(async (lab) => {
       const a = await lab.sandbox('pa');

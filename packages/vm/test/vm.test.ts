@@ -172,6 +172,21 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
   );
 
   it.skipIf(skip)(
+    "host template: the sandbox's root installs into /usr and /etc, into its own layer only",
+    async () => {
+      expect(await runScenario(as, 'hostInstall')).toEqual({
+        install: 0,
+        append: 2,
+        onHost: false,
+        inLayer: true,
+        afterRestart: 'v1\n',
+        inOther: 1,
+        withoutCache: 2,
+      });
+    },
+  );
+
+  it.skipIf(skip)(
     'keeps an install outside the workspace across stop/start, in that sandbox only',
     async () => {
       expect(await runScenario(as, 'persistence')).toEqual({

@@ -17,6 +17,7 @@ import type {
 import { type Bridge, openBridge } from './bridge.ts';
 import { hostsFile } from './env.ts';
 import { allowSetuid, execInSandbox } from './exec.ts';
+import { hostDirs } from './host-dirs.ts';
 import { which } from './host-path.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { imageIdShift, planIds } from './idmap.ts';
@@ -218,7 +219,18 @@ export function createNamespaceDriver(): Driver {
       await writeFile(join(p.stage, 'ca.pem'), options.caCertPem, { mode: 0o644 });
     const host = hostLayoutFor(record);
     await ensureLayer(p.layer, layerParts(record, host), record.ids);
-    const launched = await launch({ record, layerDir: p.layer, stageDir: p.stage, host, bwrap });
+    const dirs =
+      host && options.hostDirsCache
+        ? await hostDirs(options.hostDirsCache, record.ids, host)
+        : undefined;
+    const launched = await launch({
+      record,
+      layerDir: p.layer,
+      stageDir: p.stage,
+      host,
+      bwrap,
+      hostDirs: dirs,
+    });
     const exited = new Promise<void>((resolve) => launched.child.once('exit', () => resolve()));
     let bridge: Bridge | undefined;
     try {

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { VmError } from '../errors.ts';
+import type { HostDirs } from './host-dirs.ts';
 import { HOST_PATH } from './host-path.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { type IdPlan, mapArgs, mapText } from './idmap.ts';
@@ -34,6 +35,8 @@ export interface LaunchInput {
   stageDir: string;
   host: HostLayout | undefined;
   bwrap: string;
+  /** Host template: the shared directory-only trees (see StartOptions.hostDirsCache). */
+  hostDirs?: HostDirs | undefined;
 }
 
 export interface Launched {
@@ -52,8 +55,9 @@ interface Source {
 }
 
 /** Host directories the setup stage sees under /tmp/sbx. */
-function sources({ record, layerDir, stageDir }: LaunchInput): Source[] {
+function sources({ record, layerDir, stageDir, hostDirs }: LaunchInput): Source[] {
   const list: Source[] = [{ path: layerDir, target: '/tmp/sbx/layer', readOnly: false }];
+  if (hostDirs) list.push({ path: hostDirs.dir, target: '/tmp/sbx/dirs', readOnly: false });
   if (record.template.type === 'image') {
     list.push({ path: record.template.rootfs, target: '/tmp/sbx/lower', readOnly: true });
   }
@@ -161,7 +165,7 @@ function openOrExplain(path: string, opened: number[]): number {
   }
 }
 
-function outerArgs({ record, host }: LaunchInput): string[] {
+function outerArgs({ record, host, hostDirs }: LaunchInput): string[] {
   const args = ['--unshare-user', '--userns-block-fd', `${FD.usernsBlock}`];
   args.push('--info-fd', `${FD.info}`, '--unshare-pid', '--unshare-net', '--unshare-ipc');
   args.push('--unshare-uts', '--unshare-cgroup', '--hostname', record.name);
@@ -177,6 +181,7 @@ function outerArgs({ record, host }: LaunchInput): string[] {
     SBX_TEMPLATE: record.template.type,
     SBX_PARTS: host ? host.parts.join(' ') : '',
     SBX_LINKS: host ? host.links.map(([n, t]) => `${n}=${t}`).join(' ') : '',
+    SBX_DIRS_KEY: hostDirs?.key ?? '',
     SBX_HOME: record.template.type === 'host' ? record.user.home : '',
     SBX_UID: String(record.user.uid),
     SBX_GID: String(record.user.gid),

@@ -61,6 +61,29 @@ place() {
   fi
 }
 
+# The host template's lower layers for /$1: the host's directory, under a directory-only copy
+# of its tree owned by the sandbox's root (built once per host generation into $S/dirs, shared,
+# never written after), so the sandbox's root may create files anywhere in it; they land in
+# its upper layer. Without $SBX_DIRS_KEY (or if the copy cannot be built) only the host's.
+lower_of() {
+  t=$S/dirs/$SBX_DIRS_KEY/$1
+  if [ -n "$SBX_DIRS_KEY" ] && { [ -d "$t" ] || dir_tree "/$1" "$t"; }; then
+    echo "$t:/$1"
+  else
+    echo "/$1"
+  fi
+}
+
+dir_tree() {
+  mkdir -p "\${2%/*}" || return 1
+  n=$(mktemp -d "$2.new.XXXXXX") || return 1
+  (umask 022; cd "$1" && find . -xdev -mindepth 1 -type d -print0 2>/dev/null | (cd "$n" && xargs -0r mkdir -p)) || true
+  (cd "$1" && find . -xdev -mindepth 1 -type d ! -perm 755 -exec sh -c 'for p; do chmod --reference="$p" "$0/$p"; done' "$n" {} + 2>/dev/null) || true
+  chmod --reference="$1" "$n"
+  mv -T "$n" "$2" 2>/dev/null || rm -rf "$n"
+  [ -d "$2" ]
+}
+
 CA=
 [ ! -f "$S/stage/ca.pem" ] || CA=1
 if [ "$SBX_TEMPLATE" = host ]; then
@@ -69,7 +92,7 @@ if [ "$SBX_TEMPLATE" = host ]; then
   for d in $SBX_PARTS home root tmp var/tmp run proc dev sys mnt srv; do mkdir -p "$K/$d"; done
   for l in $SBX_LINKS; do ln -s "\${l#*=}" "$K/\${l%%=*}"; done
   ov "$K" root "$R"
-  for d in $SBX_PARTS; do real_dir "$R" "$d"; ov "/$d" "$d" "$R/$d"; done
+  for d in $SBX_PARTS; do real_dir "$R" "$d"; ov "$(lower_of "$d")" "$d" "$R/$d"; done
   LOWER=/
 else
   real_dir "$L/root/upper" etc
