@@ -1,8 +1,25 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+
+/**
+ * The proxy under test is the built package, what users run (tsx's transform of src/ adds a
+ * `__name` property definition to every closure made per request): rebuilt when src/ is newer.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const root = new URL('..', import.meta.url).pathname;
+  const built = await stat(join(root, 'dist/index.js')).catch(() => undefined);
+  const sources = await readdir(join(root, 'src'), { recursive: true });
+  let newest = 0;
+  for (const file of sources) {
+    newest = Math.max(newest, (await stat(join(root, 'src', file))).mtimeMs);
+  }
+  if (built && built.mtimeMs >= newest) return;
+  console.log('building @sbx/proxy (src/ is newer than dist/)');
+  execFileSync('pnpm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+}
 
 /** Forks a .ts child through tsx and waits for its first IPC message (its ports). */
 export function forkChild<T>(

@@ -1,6 +1,11 @@
 // sbx's proxy for the benchmark, in its own process; answers CPU-usage queries over IPC.
 import { compilePolicy } from '@sbx/policy';
-import { createProxy, loadCertificateAuthority } from '../src/index.ts';
+
+// The built package (see ensureBuilt); typed from src/, which it is built from.
+const dist = new URL('../dist/index.js', import.meta.url).href;
+const { createProxy, loadCertificateAuthority } = (await import(
+  dist
+)) as typeof import('../src/index.ts');
 
 const { upstreamCa, caCert, caKey } = JSON.parse(process.argv[2]!) as {
   upstreamCa: string;

@@ -15,8 +15,26 @@ for (const name of ['localhost', ...names]) await ca.secureContext(name);
 const SMALL = Buffer.alloc(128, 'a');
 const CHUNK = Buffer.alloc(1 << 16, 'b');
 
+/** Milliseconds on the machine's monotonic clock, which the measuring process reads too. */
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/';
+  if (url.startsWith('/sse')) {
+    // Server-sent events: 50, 20 ms apart, each stamped just before it is written.
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    let i = 0;
+    const timer = setInterval(() => {
+      res.write(`data: ${now()}\n\n`);
+      if (++i === 50) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, 20);
+    return;
+  }
   if (url.startsWith('/bulk')) {
     const total = Number(url.slice(url.indexOf('=') + 1));
     res.writeHead(200, { 'content-length': total });
