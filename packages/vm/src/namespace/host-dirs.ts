@@ -16,15 +16,15 @@ const PACKAGE_DBS = ['/var/lib/dpkg/status', '/var/lib/rpm', '/lib/apk/db/instal
 export interface HostDirs {
   /** `<cache>/<uid>.<gid>`: the trees of sandboxes whose root is that host uid and gid. */
   dir: string;
-  /** Names the current generation (`<dir>/<key>/<part>`); a new one follows host changes. */
-  key: string;
+  /** Each part's current generation, `usr-<key>` (the tree is `<dir>/usr-<key>`). */
+  generations: string[];
 }
 
 /**
  * Where the setup stage finds (or builds) the directory-only copies of the host's OS trees for
  * this sandbox's root. Owned by that root, so the trees it builds are, and shared by every
- * sandbox of that root. The key follows the host's package database and the trees' own
- * mtimes, so a host upgrade that adds directories gets a fresh generation at the next start.
+ * sandbox of that root. A part's key follows its own mtime and the package database's, so a
+ * host upgrade that adds directories gets a fresh tree at the next start.
  */
 export async function hostDirs(cache: string, ids: IdPlan, host: HostLayout): Promise<HostDirs> {
   const uid = ids.uidMap[0]!.outside;
@@ -34,13 +34,17 @@ export async function hostDirs(cache: string, ids: IdPlan, host: HostLayout): Pr
   // As root, the sandbox's root is an unprivileged id that must own its trees; otherwise it
   // is this user (or maps this user's files), which may write here already.
   if (process.getuid?.() === 0) await chown(dir, uid, gid);
-  let newest = 0;
-  for (const path of [...host.parts.map((p) => `/${p}`), ...PACKAGE_DBS]) {
-    try {
-      newest = Math.max(newest, Math.floor(statSync(path).mtimeMs / 1000));
-    } catch {}
+  const packages = Math.max(0, ...PACKAGE_DBS.map(mtime));
+  const generations = host.parts.map((part) => `${part}-${Math.max(packages, mtime(`/${part}`))}`);
+  return { dir, generations };
+}
+
+function mtime(path: string): number {
+  try {
+    return Math.floor(statSync(path).mtimeMs / 1000);
+  } catch {
+    return 0;
   }
-  return { dir, key: String(newest) };
 }
 
 /**

@@ -181,7 +181,7 @@ function outerArgs({ record, host, hostDirs }: LaunchInput): string[] {
     SBX_TEMPLATE: record.template.type,
     SBX_PARTS: host ? host.parts.join(' ') : '',
     SBX_LINKS: host ? host.links.map(([n, t]) => `${n}=${t}`).join(' ') : '',
-    SBX_DIRS_KEY: hostDirs?.key ?? '',
+    SBX_DIRS: hostDirs ? hostDirs.generations.join(' ') : '',
     SBX_HOME: record.template.type === 'host' ? record.user.home : '',
     SBX_UID: String(record.user.uid),
     SBX_GID: String(record.user.gid),

@@ -62,12 +62,13 @@ place() {
 }
 
 # The host template's lower layers for /$1: the host's directory, under a directory-only copy
-# of its tree owned by the sandbox's root (built once per host generation into $S/dirs, shared,
+# of its tree owned by the sandbox's root (built once per generation into $S/dirs, shared,
 # never written after), so the sandbox's root may create files anywhere in it; they land in
-# its upper layer. Without $SBX_DIRS_KEY (or if the copy cannot be built) only the host's.
+# its upper layer. Without a generation in $SBX_DIRS (or if the copy fails) only the host's.
 lower_of() {
-  t=$S/dirs/$SBX_DIRS_KEY/$1
-  if [ -n "$SBX_DIRS_KEY" ] && { [ -d "$t" ] || dir_tree "/$1" "$t"; }; then
+  t=
+  for g in $SBX_DIRS; do [ "\${g%-*}" != "$1" ] || t=$S/dirs/$g; done
+  if [ -n "$t" ] && { [ -d "$t" ] || dir_tree "/$1" "$t"; }; then
     echo "$t:/$1"
   else
     echo "/$1"
