@@ -20,7 +20,7 @@ export function decideNow(
 ): Decided | undefined {
   const { host, port } = target;
   if (known) return { decision: policy.check({ host, port, addresses: known }), addresses: known };
-  if (isIP(host)) {
+  if (mayBeIp(host) && isIP(host)) {
     const addresses = [host];
     return { decision: policy.check({ host, port, addresses }), addresses };
   }
@@ -31,6 +31,12 @@ export function decideNow(
     return { decision: early, addresses: [] };
   }
   return undefined;
+}
+
+/** Cheap pre-check before `isIP`: canonical IP literals start with a digit or hold a colon. */
+export function mayBeIp(host: string): boolean {
+  const c = host.charCodeAt(0);
+  return (c >= 0x30 && c <= 0x39) || host.includes(':');
 }
 
 /**

@@ -3,7 +3,8 @@ import type { ProxyEvent } from './types.ts';
 
 /** `scheme://host:port/path` with each query value dropped (names kept, secrets often sit in values). */
 export function eventUrl(scheme: string, host: string, port: number, path = ''): string {
-  const authority = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  const authority =
+    host.includes(':') && isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
   const q = path.indexOf('?');
   if (q < 0) return `${scheme}://${authority}${path}`;
   const names = path
@@ -27,6 +28,19 @@ export function emitTo(sink: ((event: ProxyEvent) => void) | undefined, event: P
   }
 }
 
+let isoMs = -1;
+let iso = '';
+
+/** The current time in ISO 8601; events in the same millisecond share one string. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
+}
+
 /** A log record with nothing decided yet, filled in as the request or tunnel goes on. */
 export function newEvent(
   sandbox: string | null,
@@ -34,7 +48,7 @@ export function newEvent(
   method: string,
 ): ProxyEvent {
   return {
-    ts: new Date().toISOString(),
+    ts: isoNow(),
     sandbox,
     type,
     method,

@@ -21,13 +21,8 @@ export function forward(
   res: ServerResponse,
   expectContinue: boolean,
 ): void {
-  const start = performance.now();
-  const record = newEvent(state.sandbox, 'request', req.method ?? '');
-  res.once('close', () => {
-    record.status = res.headersSent ? res.statusCode : 0;
-    record.durationMs = elapsed(start);
-    state.emit(record);
-  });
+  const exchange = new Exchange(state, res, newEvent(state.sandbox, 'request', req.method ?? ''));
+  const { record } = exchange;
   const where = requestTarget(req, state.tunnels.get(req.socket as never));
   if (!where.ok) {
     if (where.target) {
@@ -69,10 +64,8 @@ export function forward(
     else if (req.headers['content-length'] === '0') body = '';
     if (expectContinue) res.writeContinue();
     const pool = state.upstreams.pool(secure, address, target.port, target.name);
-    pool.dispatch(
-      { path, method: req.method!, headers, body: body as never },
-      responder(res, record, `${target.name}:${target.port}`),
-    );
+    exchange.where = `${target.name}:${target.port}`;
+    pool.dispatch({ path, method: req.method!, headers, body: body as never }, exchange);
   };
   const failed = () => reply(res, 502, 'sbx proxy: internal error\n', true);
   let now: Decided | undefined;
@@ -96,57 +89,86 @@ async function* counted(req: IncomingMessage, record: ProxyEvent): AsyncGenerato
   }
 }
 
-/** Streams the upstream response to the client chunk by chunk, with backpressure both ways. */
-function responder(
-  res: ServerResponse,
-  record: ProxyEvent,
-  where: string,
-): Dispatcher.DispatchHandler {
-  let controller: Dispatcher.DispatchController | undefined;
-  let gone = false;
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    gone = true;
-    controller?.abort(new Error('the client closed the connection'));
-  });
-  return {
-    onRequestStart(c) {
-      controller = c;
-      if (gone) c.abort(new Error('the client closed the connection'));
-    },
-    onResponseStart(c, statusCode, _headers, statusMessage) {
-      if (gone) return;
-      const { headers, via } = endToEnd(rawToStrings(c.rawHeaders as Buffer[] | null));
-      headers.push('via', via);
-      try {
-        res.writeHead(statusCode, statusMessage || undefined, headers);
-      } catch {
-        c.abort(new Error('invalid upstream response head'));
-      }
-    },
-    onResponseData(c, chunk) {
-      record.bytesIn += chunk.length;
-      // Corked until the end of this tick, as Node does for chunked bodies: the head, the
-      // chunk and an end parsed in the same read leave in one write (one TLS record, one
-      // syscall); nothing waits for more data (server-sent events leave at once).
-      const socket = res.socket;
-      if (socket && !socket.writableCorked) {
-        socket.cork();
-        process.nextTick(uncork, socket);
-      }
-      if (!res.write(chunk)) {
-        c.pause();
-        res.once('drain', () => c.resume());
-      }
-    },
-    onResponseEnd() {
-      res.end();
-    },
-    onResponseError(_c, error) {
-      if (res.headersSent) res.destroy();
-      else reply(res, 502, `sbx proxy: ${where} failed: ${describe(error)}\n`, true);
-    },
-  };
+/**
+ * One request's way back: streams the upstream response to the client chunk by chunk, with
+ * backpressure both ways, and emits the log record when the client side closes. One object
+ * per request (a closure per handler method would be six).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly record: ProxyEvent;
+  where = '';
+  readonly #state: ProxyState;
+  readonly #res: ServerResponse;
+  readonly #start = performance.now();
+  #controller: Dispatcher.DispatchController | undefined;
+  #gone = false;
+
+  constructor(state: ProxyState, res: ServerResponse, record: ProxyEvent) {
+    this.#state = state;
+    this.#res = res;
+    this.record = record;
+    res.once('close', () => this.#closed());
+  }
+
+  #closed(): void {
+    const res = this.#res;
+    const { record } = this;
+    if (!res.writableFinished) {
+      this.#gone = true;
+      this.#controller?.abort(new Error('the client closed the connection'));
+    }
+    record.status = res.headersSent ? res.statusCode : 0;
+    record.durationMs = elapsed(this.#start);
+    this.#state.emit(record);
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#gone) c.abort(new Error('the client closed the connection'));
+  }
+
+  onResponseStart(
+    c: Dispatcher.DispatchController,
+    statusCode: number,
+    _headers: unknown,
+    statusMessage?: string,
+  ): void {
+    if (this.#gone) return;
+    const { headers, via } = endToEnd(rawToStrings(c.rawHeaders as Buffer[] | null));
+    headers.push('via', via);
+    try {
+      this.#res.writeHead(statusCode, statusMessage || undefined, headers);
+    } catch {
+      c.abort(new Error('invalid upstream response head'));
+    }
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    const res = this.#res;
+    this.record.bytesIn += chunk.length;
+    // Corked until the end of this tick, as Node does for chunked bodies: the head, the
+    // chunk and an end parsed in the same read leave in one write (one TLS record, one
+    // syscall); nothing waits for more data (server-sent events leave at once).
+    const socket = res.socket;
+    if (socket && !socket.writableCorked) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
+    if (!res.write(chunk)) {
+      c.pause();
+      res.once('drain', () => c.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#res.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    const res = this.#res;
+    if (res.headersSent) res.destroy();
+    else reply(res, 502, `sbx proxy: ${this.where} failed: ${describe(error)}\n`, true);
+  }
 }
 
 function uncork(socket: { uncork(): void }): void {

@@ -1,6 +1,8 @@
 /** A Map bounded to `max` entries that forgets the least recently used one first. */
 export class Lru<K, V> {
   readonly #map = new Map<K, V>();
+  /** The most recently used key: getting it again needs no reordering. */
+  #last: K | undefined;
 
   constructor(
     readonly max: number,
@@ -13,15 +15,17 @@ export class Lru<K, V> {
 
   get(key: K): V | undefined {
     const value = this.#map.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.#last) return value;
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#last = key;
     return value;
   }
 
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#last = key;
     while (this.#map.size > this.max) {
       const [oldKey, oldValue] = this.#map.entries().next().value as [K, V];
       this.#map.delete(oldKey);
@@ -30,6 +34,7 @@ export class Lru<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.#last) this.#last = undefined;
     return this.#map.delete(key);
   }
 
@@ -38,6 +43,7 @@ export class Lru<K, V> {
   }
 
   clear(): void {
+    this.#last = undefined;
     this.#map.clear();
   }
 }

@@ -63,7 +63,7 @@ export function parseAuthority(text: string, defaultPort: number | null): Target
 
 /** `host` or `[v6]`, with `:port` unless it is the default one. */
 export function formatAuthority(name: string, port: number, defaultPort: number): string {
-  const host = isIP(name) === 6 ? `[${name}]` : name;
+  const host = name.includes(':') && isIP(name) === 6 ? `[${name}]` : name;
   return port === defaultPort ? host : `${host}:${port}`;
 }
 
