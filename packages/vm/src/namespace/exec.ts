@@ -165,7 +165,7 @@ function wrap(child: ChildProcess): SandboxProcess {
   };
 }
 
-/** The sandbox process: the child of nsenter, below setsid/script/sh wrappers. */
+/** The sandbox process: the child of nsenter, below the script/sh wrappers. */
 function innerProcess(pid: number): number | undefined {
   let current: number | undefined = pid;
   for (let depth = 0; current !== undefined && depth < 4; depth++) {

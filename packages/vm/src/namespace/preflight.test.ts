@@ -7,9 +7,10 @@ const healthy: Machine = {
   user: 'alice',
   kernel: '6.8.0-45-generic',
   tools: Object.fromEntries(
-    ['bwrap', 'nsenter', 'setpriv', 'mount', 'setsid', 'script', 'newuidmap', 'newgidmap'].map(
-      (t) => [t, true],
-    ),
+    ['bwrap', 'nsenter', 'setpriv', 'mount', 'script', 'newuidmap', 'newgidmap'].map((t) => [
+      t,
+      true,
+    ]),
   ),
   sysctl: {
     'user.max_user_namespaces': '63000',

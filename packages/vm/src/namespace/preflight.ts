@@ -19,16 +19,7 @@ export interface Machine {
   subordinateIds: boolean;
 }
 
-const TOOLS = [
-  'bwrap',
-  'nsenter',
-  'setpriv',
-  'mount',
-  'setsid',
-  'script',
-  'newuidmap',
-  'newgidmap',
-];
+const TOOLS = ['bwrap', 'nsenter', 'setpriv', 'mount', 'script', 'newuidmap', 'newgidmap'];
 const SYSCTLS = [
   'user.max_user_namespaces',
   'kernel.unprivileged_userns_clone',
@@ -71,7 +62,7 @@ export function checkMachine(m: Machine): PreflightProblem[] {
   }
   if (!m.tools.bwrap)
     add('bwrap', 'bubblewrap (bwrap) is not installed', 'sudo apt-get install -y bubblewrap');
-  for (const tool of ['nsenter', 'setpriv', 'mount', 'setsid', 'script']) {
+  for (const tool of ['nsenter', 'setpriv', 'mount', 'script']) {
     if (!m.tools[tool])
       add(tool, `${tool} (util-linux) is not installed`, 'sudo apt-get install -y util-linux');
   }
