@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-sbx() { node "$root/apps/cli/dist/bin.js" "$@"; }
+sbx() { node "$root/apps/cli/dist/sbx.cjs" "$@"; }
 
 if ! command -v pnpm >/dev/null; then
   echo "installing pnpm 10" >&2
@@ -20,7 +20,7 @@ echo "building" >&2
 pnpm run build >/dev/null
 
 sbx version
-node apps/cli/dist/bin.js daemon status >/dev/null 2>&1 || true
+node apps/cli/dist/sbx.cjs daemon status >/dev/null 2>&1 || true
 
 # A service on this machine's loopback, which a sandbox reaches only when its policy allows it.
 portfile=$(mktemp)
@@ -55,7 +55,7 @@ step "sbx stop $name"
 sbx stop "$name"
 cat <<EOT
 
-A shell in that sandbox:   node apps/cli/dist/bin.js run $name
-Its policy, rules in order: node apps/cli/dist/bin.js network proxy $name --show
+A shell in that sandbox:   node apps/cli/dist/sbx.cjs run $name
+Its policy, rules in order: node apps/cli/dist/sbx.cjs network proxy $name --show
 (pnpm sbx … does the same; 'sbx --help' lists every command.)
 EOT
