@@ -28,17 +28,19 @@ export function emitTo(sink: ((event: ProxyEvent) => void) | undefined, event: P
   }
 }
 
-let isoMs = -1;
-let iso = '';
+let isoSecond = -1;
+let isoPrefix = '';
 
-/** The current time in ISO 8601; events in the same millisecond share one string. */
+/** The current time in ISO 8601; the date and time up to the second are formatted once a second. */
 function isoNow(): string {
   const now = Date.now();
-  if (now !== isoMs) {
-    isoMs = now;
-    iso = new Date(now).toISOString();
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
   }
-  return iso;
+  const ms = now - second * 1000;
+  return `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
 /** A log record with nothing decided yet, filled in as the request or tunnel goes on. */

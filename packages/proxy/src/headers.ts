@@ -15,6 +15,8 @@ const HOP_BY_HOP = new Set([
 
 export const VIA = '1.1 sbx';
 
+const COMMON_CONNECTION = /^\s*(?:keep-alive|close|upgrade)\s*$/i;
+
 /** Header names listed in Connection (which makes them hop-by-hop for this message). */
 function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
@@ -22,9 +24,12 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
     if (raw[i]!.length !== 10 && raw[i]!.length !== 16) continue;
     const name = raw[i]!.toLowerCase();
     if (name !== 'connection' && name !== 'proxy-connection') continue;
-    for (const token of raw[i + 1]!.split(',')) {
+    const value = raw[i + 1]!;
+    // The usual values name nothing beyond what is dropped anyway.
+    if (COMMON_CONNECTION.test(value)) continue;
+    for (const token of value.split(',')) {
       const t = token.trim().toLowerCase();
-      if (!t) continue;
+      if (!t || HOP_BY_HOP.has(t)) continue;
       tokens ??= new Set();
       tokens.add(t);
     }
