@@ -18,13 +18,19 @@ export function intercept(
   tunnel: Tunnel,
   record: ProxyEvent,
 ): void {
+  // A client gets as long for its first byte and TLS handshake as for a request head: a
+  // tunnel held open by a silent client or a partial ClientHello is a slowloris too.
+  const deadline = setTimeout(() => socket.destroy(), state.headersTimeoutMs);
+  socket.once('close', () => clearTimeout(deadline));
   const route = (chunk: Buffer) => {
     socket.pause();
     socket.unshift(chunk);
     const first = chunk[0]!;
     if (first === TLS_HANDSHAKE) {
-      terminate(state, socket, tunnel, record).catch(() => socket.destroy());
+      terminate(state, socket, tunnel, record, deadline).catch(() => socket.destroy());
     } else if (first >= 0x41 && first <= 0x5a) {
+      // From the request's first byte on, the HTTP server's head deadline applies.
+      clearTimeout(deadline);
       state.tunnels.set(socket, tunnel);
       state.inner.emit('connection', socket);
       socket.resume();
@@ -48,6 +54,7 @@ async function terminate(
   socket: Socket,
   tunnel: Tunnel,
   record: ProxyEvent,
+  deadline: NodeJS.Timeout,
 ): Promise<void> {
   const { target } = tunnel;
   const ca = await state.ca();
@@ -78,6 +85,7 @@ async function terminate(
     socket.destroy();
   });
   tls.once('secure', () => {
+    clearTimeout(deadline);
     // A client that names no server is only fine for an IP address (SNI cannot carry one).
     if (!tls.servername && !isIP(target.host)) reject();
   });

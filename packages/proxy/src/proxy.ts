@@ -66,6 +66,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       return caPromise;
     },
     idleTimeoutMs,
+    headersTimeoutMs,
     tunnels: new WeakMap(),
     spliced: new Set(),
     inner: httpServer(() => state, true, headersTimeoutMs),

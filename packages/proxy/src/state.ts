@@ -37,6 +37,8 @@ export interface ProxyState {
   readonly upstreams: Upstreams;
   readonly ca: () => Promise<CertificateAuthority>;
   readonly idleTimeoutMs: number;
+  /** Deadline for a request head, and for a mitm tunnel's TLS handshake or first byte. */
+  readonly headersTimeoutMs: number;
   readonly tunnels: WeakMap<Socket, Tunnel>;
   readonly spliced: Set<Spliced>;
   readonly inner: Server;

@@ -67,6 +67,21 @@ describe('request head timeout (slowloris)', () => {
     30_000,
   );
 
+  it.each([
+    ['a TLS handshake left unfinished', '\x16\x03\x01\x00'],
+    ['nothing sent after CONNECT', ''],
+  ])(
+    'closes a mitm tunnel with %s',
+    async (_label, sent) => {
+      const port = await setup(true);
+      const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
+      const r = await exchange(socket, sent, 20_000);
+      expect(r).toEqual({ text: '', closed: true });
+      expect(upstream!.seen).toEqual([]);
+    },
+    30_000,
+  );
+
   it('leaves a kept-alive tunnel idle between requests open', async () => {
     const port = await setup(true);
     const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
