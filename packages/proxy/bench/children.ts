@@ -69,9 +69,13 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Starts Debian's mitmdump streaming bodies; returns its port, CA and process (or null if absent). */
+/**
+ * Starts Debian's mitmdump streaming bodies (plus `args`); returns its port, CA and process (or
+ * null if absent).
+ */
 export async function startMitmdump(
   confdir: string,
+  args: string[] = [],
 ): Promise<{ port: number; ca: string; child: ChildProcess } | null> {
   const port = await freePort();
   const child = spawn(
@@ -88,6 +92,7 @@ export async function startMitmdump(
       'stream_large_bodies=1',
       '--set',
       'ssl_insecure=true',
+      ...args,
     ],
     { stdio: 'ignore' },
   );

@@ -1,4 +1,4 @@
-// `pnpm bench`: sbx's proxy against direct connections (and mitmdump for (a)), one run,
+// `pnpm bench`: sbx's proxy against direct connections (and mitmdump for (a) and (c)), one run,
 // interleaved rounds, loopback only. Prints ratios to direct and the proxy's CPU per request.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -142,8 +142,15 @@ try {
   // (c) bulk download through a bypass tunnel.
   if (ONLY.has('c')) {
     const tunnel = new ProxyAgent({ uri: sbxUrl });
+    // mitmdump passing every CONNECT through untouched: the same job in another proxy.
+    const plainMitm = await startMitmdump(confdir, ['--set', 'ignore_hosts=.*']);
+    if (plainMitm) children.push(plainMitm.child);
+    const viaPlainMitm = plainMitm
+      ? new ProxyAgent({ uri: `http://127.0.0.1:${plainMitm.port}` })
+      : undefined;
     const d: number[] = [];
     const s: number[] = [];
+    const m: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const viaDirect = async () =>
         void d.push(await download(direct, `http://127.0.0.1:${http}/bulk?n=${BULK}`));
@@ -154,16 +161,25 @@ try {
             () => 1,
           ),
         );
-      for (const run of round % 2 ? [viaTunnel, viaDirect] : [viaDirect, viaTunnel]) await run();
+      const runs = [viaDirect, viaTunnel];
+      if (viaPlainMitm) {
+        runs.push(
+          async () =>
+            void m.push(await download(viaPlainMitm, `http://127.0.0.1:${http}/bulk?n=${BULK}`)),
+        );
+      }
+      if (round % 2) runs.reverse();
+      for (const run of runs) await run();
     }
     await tunnel.close();
+    await viaPlainMitm?.close();
     const mbs = (v: number[]) => median(v) / 1e6;
     rows.push([
       `(c) bulk ${(BULK / 1024 ** 3).toFixed(2)} GiB, bypass tunnel`,
       `${mbs(d).toFixed(0)} MB/s`,
       `${mbs(s).toFixed(0)} MB/s`,
       ratio(s, d),
-      '',
+      m.length ? ratio(m, d) : '',
       '>= 0.90x',
       `${(cpuTime / 1000 / cpuRequests).toFixed(0)} ms/GiB`,
     ]);
