@@ -1,4 +1,4 @@
-import { chmod, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { createApi } from './api.ts';
@@ -7,6 +7,9 @@ import { SandboxManager } from './manager.ts';
 import { type DaemonPaths, daemonPaths } from './paths.ts';
 import { isSandboxdProcess } from './process.ts';
 import type { SandboxRuntime } from './runtime.ts';
+
+/** How often the daemon checks that its socket is still there (and still its own). */
+const SOCKET_CHECK_MS = 2000;
 
 export interface DaemonOptions {
   runtime: SandboxRuntime;
@@ -46,12 +49,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     const manager = new SandboxManager(paths, options.runtime, log);
     await manager.recover();
     let closing: Promise<void> | undefined;
+    let socketId = '';
+    let watch: NodeJS.Timeout | undefined;
     const close = () => {
       closing ??= (async () => {
+        clearInterval(watch);
         server?.close();
         server?.closeAllConnections();
         await manager.stopAll();
-        await unlink(paths.socket).catch(() => {});
+        // Never the socket of a daemon that has taken the path over since.
+        if ((await fileId(paths.socket)) === socketId) await unlink(paths.socket).catch(() => {});
         await releasePidFile(paths.pidFile);
         log('sandboxd stopped');
       })();
@@ -62,12 +69,33 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       api.handle(req, res).catch((error) => log(`api: ${(error as Error).stack}`));
     });
     await listen(server, paths.socket);
+    socketId = await fileId(paths.socket);
+    // A daemon whose socket was deleted (its home removed, say) can never be reached again:
+    // it stops its sandboxes and exits rather than keep them running unseen.
+    watch = setInterval(() => {
+      void fileId(paths.socket).then((id) => {
+        if (id === socketId || closing) return;
+        log(`${paths.socket} was removed or replaced: stopping, no client can reach this daemon`);
+        void (options.onShutdownRequest ?? close)();
+      });
+    }, SOCKET_CHECK_MS);
+    watch.unref();
     log(`sandboxd ${process.pid} listening on ${paths.socket}`);
     return { paths, manager, close };
   } catch (error) {
     server?.close();
     await releasePidFile(paths.pidFile);
     throw error;
+  }
+}
+
+/** The device and inode of a file, or '' when it is gone. */
+async function fileId(file: string): Promise<string> {
+  try {
+    const s = await stat(file);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return '';
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxdClient } from '../src/client.ts';
@@ -22,6 +22,17 @@ describe('sandboxd process', () => {
     expect(await isSandboxdProcess(first.pid)).toBe(false);
     expect(await daemonStatus(home.paths)).toMatchObject({ running: false });
     await expect(stat(home.paths.socket)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('stops when its socket is deleted, as no client could reach it again', async () => {
+    await using home = await tempHome();
+    const { pid } = await startDaemonProcess(home.paths);
+    await unlink(home.paths.socket);
+    while (await isSandboxdProcess(pid)) await new Promise((r) => setTimeout(r, 100));
+    const log = await readFile(home.paths.log, 'utf8');
+    expect(log).toContain(`${home.paths.socket} was removed or replaced: stopping`);
+    expect(log).toMatch(/sandboxd stopped\n$/);
+    await expect(stat(home.paths.pidFile)).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses to start a second daemon on the same socket', async () => {
