@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -104,6 +104,33 @@ export async function startMitmdump(
         return { port, ca: await readFile(caFile, 'utf8'), child };
       }
       await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill();
+    return null;
+  })();
+  return Promise.race([ready, failed]);
+}
+
+/**
+ * Starts Debian's tinyproxy on a free loopback port, every CONNECT port allowed (its config
+ * in `dir`); returns its port and process, or null if it is absent or does not come up.
+ */
+export async function startTinyproxy(
+  dir: string,
+): Promise<{ port: number; child: ChildProcess } | null> {
+  const port = await freePort();
+  const conf = join(dir, 'tinyproxy.conf');
+  // No ConnectPort line: tinyproxy then tunnels to any port, as the bench's upstream needs.
+  await writeFile(
+    conf,
+    `Port ${port}\nListen 127.0.0.1\nTimeout 600\nMaxClients 200\nAllow 127.0.0.1\nLogLevel Critical\n`,
+  );
+  const child = spawn('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
+  const failed = new Promise<null>((resolve) => child.once('error', () => resolve(null)));
+  const ready = (async () => {
+    for (let i = 0; i < 100; i++) {
+      if (await accepts(port)) return { port, child };
+      await new Promise((r) => setTimeout(r, 50));
     }
     child.kill();
     return null;

@@ -1,4 +1,5 @@
-// `pnpm bench`: sbx's proxy against direct connections (and mitmdump for (a) and (c)), one run,
+// `pnpm bench`: sbx's proxy against direct connections (and mitmdump for (a) and (c), tinyproxy
+// for (b) and (c): the peers the issue quotes), one run,
 // interleaved rounds, loopback only. Prints ratios to direct and the proxy's CPU per request.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, Client, ProxyAgent, request } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
-import { childCpu, ensureBuilt, forkChild, startMitmdump } from './children.ts';
+import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
 import { closedLoop, download, median, timed } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
@@ -44,6 +45,9 @@ try {
   const mitm = await startMitmdump(confdir);
   if (mitm) children.push(mitm.child);
   else console.log('mitmdump not found: its column stays empty');
+  const tiny = await startTinyproxy(confdir);
+  if (tiny) children.push(tiny.child);
+  else console.log('tinyproxy not found: its column stays empty');
 
   const { https, http } = upstream.info;
   const sbxUrl = `http://127.0.0.1:${sbx.info.port}`;
@@ -53,6 +57,8 @@ try {
     ? new ProxyAgent({ uri: `http://127.0.0.1:${mitm.port}`, requestTls: { ca: mitm.ca } })
     : undefined;
   const forward = new ProxyAgent({ uri: sbxUrl, proxyTunnel: false });
+  const tinyUrl = tiny ? `http://127.0.0.1:${tiny.port}` : undefined;
+  const tinyForward = tinyUrl ? new ProxyAgent({ uri: tinyUrl, proxyTunnel: false }) : undefined;
   const directUrl = `https://127.0.0.1:${https}/`;
   const proxiedUrl = `https://localhost:${https}/`;
   const ms = SECONDS * 1000;
@@ -82,6 +88,7 @@ try {
     if (viaMitm) await closedLoop(viaMitm, proxiedUrl, concurrency, 200);
     await closedLoop(direct, `http://127.0.0.1:${http}/`, concurrency, WARM_MS);
     await closedLoop(forward, `http://localhost:${http}/`, concurrency, WARM_MS);
+    if (tinyForward) await closedLoop(tinyForward, `http://127.0.0.1:${http}/`, concurrency, 200);
   }
 
   // (a) HTTPS keep-alive small requests through TLS interception; (b) plain-HTTP forwarding.
@@ -95,17 +102,20 @@ try {
       direct: () => Promise<number>;
       sbx: () => Promise<number>;
       mitm?: () => Promise<number>;
+      tiny?: () => Promise<number>;
     },
   ) => {
     const d: number[] = [];
     const s: number[] = [];
     const m: number[] = [];
+    const t: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const runs: (() => Promise<void>)[] = [
         async () => void d.push(await paths.direct()),
         async () => void s.push(await sbxRun(paths.sbx, (n) => n)),
       ];
       if (paths.mitm) runs.push(async () => void m.push(await paths.mitm!()));
+      if (paths.tiny) runs.push(async () => void t.push(await paths.tiny!()));
       if (round % 2) runs.reverse();
       for (const run of runs) await run();
     }
@@ -116,6 +126,7 @@ try {
       rps(s),
       ratio(s, d),
       m.length ? ratio(m, d) : '',
+      t.length ? ratio(t, d) : '',
       target,
       cpu(),
     ]);
@@ -136,6 +147,9 @@ try {
     await closedLoops('(b) plain HTTP forward', 32, '>= 0.40x', {
       direct: () => closedLoop(direct, `http://127.0.0.1:${http}/`, 32, ms),
       sbx: () => closedLoop(forward, `http://localhost:${http}/`, 32, ms),
+      tiny: tinyForward
+        ? () => closedLoop(tinyForward, `http://127.0.0.1:${http}/`, 32, ms)
+        : undefined,
     });
   }
 
@@ -148,9 +162,11 @@ try {
     const viaPlainMitm = plainMitm
       ? new ProxyAgent({ uri: `http://127.0.0.1:${plainMitm.port}` })
       : undefined;
+    const viaTiny = tinyUrl ? new ProxyAgent({ uri: tinyUrl }) : undefined;
     const d: number[] = [];
     const s: number[] = [];
     const m: number[] = [];
+    const t: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const viaDirect = async () =>
         void d.push(await download(direct, `http://127.0.0.1:${http}/bulk?n=${BULK}`));
@@ -168,11 +184,18 @@ try {
             void m.push(await download(viaPlainMitm, `http://127.0.0.1:${http}/bulk?n=${BULK}`)),
         );
       }
+      if (viaTiny) {
+        runs.push(
+          async () =>
+            void t.push(await download(viaTiny, `http://127.0.0.1:${http}/bulk?n=${BULK}`)),
+        );
+      }
       if (round % 2) runs.reverse();
       for (const run of runs) await run();
     }
     await tunnel.close();
     await viaPlainMitm?.close();
+    await viaTiny?.close();
     const mbs = (v: number[]) => median(v) / 1e6;
     rows.push([
       `(c) bulk ${(BULK / 1024 ** 3).toFixed(2)} GiB, bypass tunnel`,
@@ -180,6 +203,7 @@ try {
       `${mbs(s).toFixed(0)} MB/s`,
       ratio(s, d),
       m.length ? ratio(m, d) : '',
+      t.length ? ratio(t, d) : '',
       '>= 0.90x',
       `${(cpuTime / 1000 / cpuRequests).toFixed(0)} ms/GiB`,
     ]);
@@ -223,6 +247,7 @@ try {
       `${median(s).toFixed(3)} ms (${Math.max(...s).toFixed(1)})`,
       `+${(median(s) - median(d)).toFixed(3)} ms`,
       '',
+      '',
       '< +0.2 ms, max < 20 ms',
       '',
     ]);
@@ -251,6 +276,7 @@ try {
       `${median(s).toFixed(2)} ms`,
       `+${(median(s) - median(d)).toFixed(2)} ms`,
       '',
+      '',
       '< +5 ms',
       cpu(),
     ]);
@@ -275,14 +301,30 @@ try {
       `${median(fs).toFixed(2)} ms`,
       `+${(median(fs) - median(fd)).toFixed(2)} ms`,
       '',
+      '',
       '< +10 ms',
       cpu(),
     ]);
   }
 
-  await Promise.all([direct.close(), viaSbx.close(), forward.close(), viaMitm?.close()]);
+  await Promise.all([
+    direct.close(),
+    viaSbx.close(),
+    forward.close(),
+    viaMitm?.close(),
+    tinyForward?.close(),
+  ]);
   printTable(
-    ['scenario', 'direct', 'sbx', 'sbx vs direct', 'mitmdump vs direct', 'target', 'sbx CPU/req'],
+    [
+      'scenario',
+      'direct',
+      'sbx',
+      'sbx vs direct',
+      'mitmdump vs direct',
+      'tinyproxy vs direct',
+      'target',
+      'sbx CPU/req',
+    ],
     rows,
   );
   console.log(
