@@ -48,21 +48,29 @@ function runScenario(
   name: ScenarioName,
   arg?: string,
 ): Promise<unknown> {
-  if (as === 'root' || !isRoot) return scenarios[name]();
-  return runner([TEST_USER, name, ...(arg ? [arg] : [])]).result;
+  const user = runnerUser(as);
+  if (user === null) return scenarios[name]();
+  return runner([user, name, ...(arg ? [arg] : [])]).result;
 }
 
-/** The scenario runner as `user`; `result` is its parsed JSON output. */
-function runner([user, ...args]: string[], leakFd9 = false) {
-  const child = spawn(
-    'runuser',
-    ['-u', user!, '--', process.execPath, '--import', 'tsx', 'test/runner.ts', ...args],
-    {
-      cwd: pkg,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
-      stdio: leakFd9 ? [...LEAK_STDIO] : ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/** Who runs a variant's scenarios: this process's user (null), or the ordinary test user. */
+function runnerUser(as: (typeof variants)[number]['as']): string | null {
+  return as === 'root' || !isRoot ? null : TEST_USER;
+}
+
+/**
+ * The scenario runner as `user` (null: as this process's own user, with its environment, as
+ * the SIGKILL tests need their own process); `result` is its parsed JSON output.
+ */
+function runner([user, ...args]: [string | null, ...string[]], leakFd9 = false) {
+  const node = [process.execPath, '--import', 'tsx', 'test/runner.ts', ...args];
+  const [command, ...rest] = user === null ? node : ['runuser', '-u', user, '--', ...node];
+  const child = spawn(command!, rest, {
+    cwd: pkg,
+    env:
+      user === null ? process.env : { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    stdio: leakFd9 ? [...LEAK_STDIO] : ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => {
@@ -214,8 +222,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
   );
 
   it.skipIf(skip)('passes no inherited host fd into the sandbox', async () => {
-    const leaky =
-      as === 'root' || !isRoot ? selfRunner(['fds'], true) : runner([TEST_USER, 'fds'], true);
+    const leaky = runner([runnerUser(as), 'fds'], true);
     expect(await leaky.result).toEqual({ hostHasFd9: true, hostObjects: [] });
   });
 
@@ -311,7 +318,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
   it.skipIf(skip)(
     'SIGKILL of the controlling process leaves no process; the next start keeps the files',
     async () => {
-      const hold = as === 'root' || !isRoot ? selfRunner(['hold']) : runner([TEST_USER, 'hold']);
+      const hold = runner([runnerUser(as), 'hold']);
       const line = await firstLine(hold.stdout);
       const held = JSON.parse(line) as {
         runner: number;
@@ -335,10 +342,7 @@ describe.each(variants)('namespace driver as $as', ({ as, skip }) => {
         return [...inNamespace(held.pidns), ...held.pids.filter(exists)];
       };
       expect(await alive()).toEqual([]);
-      const resume =
-        as === 'root' || !isRoot
-          ? selfRunner(['resume', line])
-          : runner([TEST_USER, 'resume', line]);
+      const resume = runner([runnerUser(as), 'resume', line]);
       expect(await resume.result).toEqual({ before: 'stopped', kept: 'kept\n' });
     },
   );
@@ -372,28 +376,6 @@ describe('namespace driver as root with a host user', () => {
     },
   );
 });
-
-/** The runner as this process's own user, for the SIGKILL test (it needs its own process). */
-function selfRunner(args: string[], leakFd9 = false) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/runner.ts', ...args], {
-    cwd: pkg,
-    stdio: leakFd9 ? [...LEAK_STDIO] : ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const result = new Promise<unknown>((resolve, reject) => {
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`runner: ${stderr}`)),
-    );
-  });
-  return { child, result, stdout: () => stdout };
-}
 
 async function firstLine(read: () => string): Promise<string> {
   for (let i = 0; i < 3000; i++) {
