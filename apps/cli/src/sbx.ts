@@ -25,7 +25,8 @@ joinRunning(process.argv.slice(2)).then(
     else await import(pathToFileURL(join(__dirname, 'bin.js')).href);
   },
   (error: unknown) => {
-    process.stderr.write(`${formatError(error, 'sbx').text}\n`);
-    process.exitCode = formatError(error, 'sbx').exitCode;
+    const { text, exitCode } = formatError(error, 'sbx');
+    process.stderr.write(`${text}\n`);
+    process.exitCode = exitCode;
   },
 );

@@ -66,6 +66,17 @@ describe.skipIf(!hasBwrap).each(modes)(
       await updateProxyConfig(file, edit);
       if (home.user) await chown(file, home.user.uid, home.user.gid);
     };
+    // A credential rule read from SBX_TEST_KEY for host.docker.internal; added once.
+    const addTestCredential = (name: string) =>
+      editPolicy(name, (c) => {
+        if (c.credentials.some((r) => r.env === 'SBX_TEST_KEY')) return;
+        c.credentials.push({
+          host: 'host.docker.internal',
+          header: 'x-test-key',
+          format: '{value}',
+          env: 'SBX_TEST_KEY',
+        });
+      });
 
     beforeAll(async () => {
       owner = isRoot ? ordinaryUser() : undefined;
@@ -397,14 +408,7 @@ describe.skipIf(!hasBwrap).each(modes)(
     });
 
     it('injects the real credential upstream while the sandbox sees only the placeholder', async () => {
-      await editPolicy('a', (c) => {
-        c.credentials.push({
-          host: 'host.docker.internal',
-          header: 'x-test-key',
-          format: '{value}',
-          env: 'SBX_TEST_KEY',
-        });
-      });
+      await addTestCredential('a');
       await home.sbx(['stop', 'a']);
       const url = `http://host.docker.internal:${up.port}/key`;
       const script = `echo "inside=$SBX_TEST_KEY"; curl -sS -H 'x-test-key: forged' ${url}`;
@@ -427,15 +431,7 @@ describe.skipIf(!hasBwrap).each(modes)(
 
     it('intercepts HTTPS on the host template with the sandbox CA and injects the credential', async () => {
       await home.sbx(['network', 'proxy', 'a', '--allow-host', `localhost:${tls.port}`]);
-      await editPolicy('a', (c) => {
-        if (c.credentials.some((r) => r.env === 'SBX_TEST_KEY')) return;
-        c.credentials.push({
-          host: 'host.docker.internal',
-          header: 'x-test-key',
-          format: '{value}',
-          env: 'SBX_TEST_KEY',
-        });
-      });
+      await addTestCredential('a');
       await home.sbx(['stop', 'a']);
       const url = `https://host.docker.internal:${tls.port}/tls`;
       // curl trusts only the sandbox's bundle; the test CA is known to the proxy alone.
