@@ -16,11 +16,12 @@ import type {
 } from '../types.ts';
 import { type Bridge, openBridge } from './bridge.ts';
 import { hostsFile } from './env.ts';
-import { allowSetuid, execInSandbox } from './exec.ts';
+import { allowSetuid } from './exec.ts';
 import { hostDirs } from './host-dirs.ts';
 import { which } from './host-path.ts';
 import { type HostLayout, readHostLayout } from './host-root.ts';
 import { imageIdShift, planIds } from './idmap.ts';
+import { execRunning } from './join.ts';
 import { launch, writeMaps } from './launch.ts';
 import { deleteLayerAsSandboxRoot, ensureLayer } from './layer.ts';
 import { parsePasswd, readInsideRoot } from './passwd.ts';
@@ -171,16 +172,8 @@ export function createNamespaceDriver(): Driver {
       return started;
     },
 
-    async exec(dir: string, options: ExecOptions): Promise<SandboxProcess> {
-      const record = await readRecord(dir);
-      const state = await readLiveState(dir);
-      if (!state) {
-        throw new VmError(
-          'SBX_VM_NOT_RUNNING',
-          `sandbox ${record.name} is not running: start it first`,
-        );
-      }
-      return execInSandbox(record, state, state, options);
+    exec(dir: string, options: ExecOptions): Promise<SandboxProcess> {
+      return execRunning(dir, options, readLiveState);
     },
 
     stop,
