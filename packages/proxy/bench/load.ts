@@ -31,6 +31,27 @@ export async function download(dispatcher: Dispatcher, url: string): Promise<num
   return bytes / ((performance.now() - start) / 1000);
 }
 
+/**
+ * Reads a server-sent event stream whose events carry the upstream's send time (ms on the
+ * machine's monotonic clock); returns each event's delay from send to arrival here.
+ */
+export async function eventDelays(dispatcher: Dispatcher, url: string): Promise<number[]> {
+  const res = await request(url, { dispatcher });
+  const out: number[] = [];
+  let buf = '';
+  for await (const chunk of res.body) {
+    const now = Number(process.hrtime.bigint()) / 1e6;
+    buf += chunk.toString();
+    let end = buf.indexOf('\n\n');
+    while (end >= 0) {
+      out.push(now - Number(buf.slice(6, end)));
+      buf = buf.slice(end + 2);
+      end = buf.indexOf('\n\n');
+    }
+  }
+  return out;
+}
+
 /** Time (ms) of one request made with `dispatcher` (the caller makes the connection new). */
 export async function timed(dispatcher: Dispatcher, url: string, reset = false): Promise<number> {
   const start = performance.now();

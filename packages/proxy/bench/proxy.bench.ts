@@ -5,10 +5,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, Client, ProxyAgent, request } from 'undici';
+import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
-import { closedLoop, download, median, timed } from './load.ts';
+import { closedLoop, download, eventDelays, median, timed } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -19,6 +19,7 @@ const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 1000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(','));
 const PROFILE = process.env.BENCH_CPU_PROF;
 const names = Array.from({ length: NEW_HOSTS * ROUNDS }, (_, i) => `h${i}.bench.test`);
+const BYPASS = 'bypass.bench.test';
 
 await ensureBuilt();
 const upstreamCa = await createCertificateAuthority({ sandbox: 'bench-upstream' });
@@ -29,7 +30,7 @@ try {
   const upstream = await forkChild<{ https: number; http: number }>('./upstream.child.ts', {
     certPem: upstreamCa.certPem,
     keyPem: upstreamCa.keyPem,
-    names,
+    names: [BYPASS, ...names],
   });
   children.push(upstream.child);
   const sbx = await forkChild<{ port: number }>(
@@ -59,9 +60,27 @@ try {
   const forward = new ProxyAgent({ uri: sbxUrl, proxyTunnel: false });
   const tinyUrl = tiny ? `http://127.0.0.1:${tiny.port}` : undefined;
   const tinyForward = tinyUrl ? new ProxyAgent({ uri: tinyUrl, proxyTunnel: false }) : undefined;
+  // TLS end to end through a tunnel nobody intercepts: sbx's bypass relay, tinyproxy's CONNECT.
+  const bypass = new ProxyAgent({ uri: sbxUrl, requestTls: { ca: upstreamCa.certPem } });
+  const tinyTunnel = tinyUrl
+    ? new ProxyAgent({ uri: tinyUrl, requestTls: { ca: upstreamCa.certPem } })
+    : undefined;
   const directUrl = `https://127.0.0.1:${https}/`;
   const proxiedUrl = `https://localhost:${https}/`;
+  const bypassUrl = `https://${BYPASS}:${https}/`;
   const ms = SECONDS * 1000;
+  /** The event streams of (d): intercepted, forwarded, bypassed, and through tinyproxy's tunnel. */
+  type Stream = [Dispatcher, string];
+  const sse: Record<'intercepted' | 'forwarded' | 'relayed', Stream> & { tiny?: Stream } = {
+    intercepted: [viaSbx, `https://localhost:${https}/sse`],
+    forwarded: [forward, `http://localhost:${http}/sse`],
+    relayed: [bypass, `https://${BYPASS}:${https}/sse`],
+    ...(tinyTunnel ? { tiny: [tinyTunnel, `https://localhost:${https}/sse`] as Stream } : {}),
+  };
+  const sseDirect: Stream[] = [
+    [direct, `https://127.0.0.1:${https}/sse`],
+    [direct, `http://127.0.0.1:${http}/sse`],
+  ];
 
   let cpuRequests = 0;
   let cpuTime = 0;
@@ -89,6 +108,12 @@ try {
     await closedLoop(direct, `http://127.0.0.1:${http}/`, concurrency, WARM_MS);
     await closedLoop(forward, `http://localhost:${http}/`, concurrency, WARM_MS);
     if (tinyForward) await closedLoop(tinyForward, `http://127.0.0.1:${http}/`, concurrency, 200);
+    await closedLoop(bypass, bypassUrl, concurrency, WARM_MS);
+    if (tinyTunnel) await closedLoop(tinyTunnel, proxiedUrl, concurrency, 200);
+  }
+  // The streaming path (a chunk at a time, both ways) as well: 2,000 events back to back.
+  for (const [dispatcher, url] of [...Object.values(sse), ...sseDirect]) {
+    await eventDelays(dispatcher, `${url}?n=2000&gap=0`);
   }
 
   // (a) HTTPS keep-alive small requests through TLS interception; (b) plain-HTTP forwarding.
@@ -142,6 +167,13 @@ try {
         mitm: viaMitm ? () => closedLoop(viaMitm, proxiedUrl, concurrency, ms) : undefined,
       },
     );
+    // The same requests with TLS end to end through a tunnel that only relays bytes: what a
+    // proxy process in the path costs before it parses or decrypts anything.
+    await closedLoops('    the same through a bypass tunnel (relay only)', concurrency, '', {
+      direct: () => closedLoop(direct, directUrl, concurrency, ms),
+      sbx: () => closedLoop(bypass, bypassUrl, concurrency, ms),
+      tiny: tinyTunnel ? () => closedLoop(tinyTunnel, proxiedUrl, concurrency, ms) : undefined,
+    });
   }
   if (ONLY.has('b')) {
     await closedLoops('(b) plain HTTP forward', 32, '>= 0.40x', {
@@ -153,104 +185,98 @@ try {
     });
   }
 
-  // (c) bulk download through a bypass tunnel.
+  // (c) bulk download through a bypass tunnel. What a bypass tunnel carries is TLS (a CONNECT
+  // to a host sbx must not intercept), so the main row downloads over HTTPS end to end; the
+  // second row sends plain HTTP through the same tunnel, where nothing but the relay costs.
   if (ONLY.has('c')) {
-    const tunnel = new ProxyAgent({ uri: sbxUrl });
     // mitmdump passing every CONNECT through untouched: the same job in another proxy.
     const plainMitm = await startMitmdump(confdir, ['--set', 'ignore_hosts=.*']);
     if (plainMitm) children.push(plainMitm.child);
-    const viaPlainMitm = plainMitm
-      ? new ProxyAgent({ uri: `http://127.0.0.1:${plainMitm.port}` })
-      : undefined;
-    const viaTiny = tinyUrl ? new ProxyAgent({ uri: tinyUrl }) : undefined;
-    const d: number[] = [];
-    const s: number[] = [];
-    const m: number[] = [];
-    const t: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const viaDirect = async () =>
-        void d.push(await download(direct, `http://127.0.0.1:${http}/bulk?n=${BULK}`));
-      const viaTunnel = async () =>
-        void s.push(
-          await sbxRun(
-            () => download(tunnel, `http://bypass.bench.test:${http}/bulk?n=${BULK}`),
-            () => 1,
-          ),
-        );
-      const runs = [viaDirect, viaTunnel];
-      if (viaPlainMitm) {
-        runs.push(
+    for (const secure of [true, false]) {
+      const scheme = secure ? 'https' : 'http';
+      const port = secure ? https : http;
+      const requestTls = { ca: upstreamCa.certPem };
+      const tunnel = new ProxyAgent({ uri: sbxUrl, requestTls });
+      const viaPlainMitm = plainMitm
+        ? new ProxyAgent({ uri: `http://127.0.0.1:${plainMitm.port}`, requestTls })
+        : undefined;
+      const viaTiny = tinyUrl ? new ProxyAgent({ uri: tinyUrl, requestTls }) : undefined;
+      const path = `/bulk?n=${BULK}`;
+      const peerUrl = `${scheme}://localhost:${port}${path}`;
+      const d: number[] = [];
+      const s: number[] = [];
+      const m: number[] = [];
+      const t: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const runs = [
+          async () => void d.push(await download(direct, `${scheme}://127.0.0.1:${port}${path}`)),
           async () =>
-            void m.push(await download(viaPlainMitm, `http://127.0.0.1:${http}/bulk?n=${BULK}`)),
-        );
+            void s.push(
+              await sbxRun(
+                () => download(tunnel, `${scheme}://${BYPASS}:${port}${path}`),
+                () => 1,
+              ),
+            ),
+        ];
+        if (viaPlainMitm) runs.push(async () => void m.push(await download(viaPlainMitm, peerUrl)));
+        if (viaTiny) runs.push(async () => void t.push(await download(viaTiny, peerUrl)));
+        if (round % 2) runs.reverse();
+        for (const run of runs) await run();
       }
-      if (viaTiny) {
-        runs.push(
-          async () =>
-            void t.push(await download(viaTiny, `http://127.0.0.1:${http}/bulk?n=${BULK}`)),
-        );
-      }
-      if (round % 2) runs.reverse();
-      for (const run of runs) await run();
+      await Promise.all([tunnel.close(), viaPlainMitm?.close(), viaTiny?.close()]);
+      const mbs = (v: number[]) => `${(median(v) / 1e6).toFixed(0)} MB/s`;
+      rows.push([
+        secure
+          ? `(c) bulk ${(BULK / 1024 ** 3).toFixed(2)} GiB over HTTPS, bypass tunnel`
+          : '    the same over plain HTTP (relay cost alone)',
+        mbs(d),
+        mbs(s),
+        ratio(s, d),
+        m.length ? ratio(m, d) : '',
+        t.length ? ratio(t, d) : '',
+        secure ? '>= 0.90x' : '',
+        `${(cpuTime / 1000 / cpuRequests / (BULK / 1024 ** 3)).toFixed(0)} ms/GiB`,
+      ]);
+      cpuRequests = cpuTime = 0;
     }
-    await tunnel.close();
-    await viaPlainMitm?.close();
-    await viaTiny?.close();
-    const mbs = (v: number[]) => median(v) / 1e6;
-    rows.push([
-      `(c) bulk ${(BULK / 1024 ** 3).toFixed(2)} GiB, bypass tunnel`,
-      `${mbs(d).toFixed(0)} MB/s`,
-      `${mbs(s).toFixed(0)} MB/s`,
-      ratio(s, d),
-      m.length ? ratio(m, d) : '',
-      t.length ? ratio(t, d) : '',
-      '>= 0.90x',
-      `${(cpuTime / 1000 / cpuRequests).toFixed(0)} ms/GiB`,
-    ]);
-    cpuRequests = cpuTime = 0;
   }
 
   // (d) server-sent events: 50 events 20 ms apart from the upstream process, stamped there
   // with the machine's monotonic clock. (The server used to run in this measuring process,
   // which spared the direct baseline the wake-up of a second process that any real client pays.)
+  // Besides TLS interception: the same stream forwarded as plain HTTP, and relayed with TLS end
+  // to end through sbx's bypass tunnel and tinyproxy's CONNECT (a process hop and nothing else).
   if (ONLY.has('d')) {
-    const delays = async (dispatcher: Agent | ProxyAgent, url: string) => {
-      const res = await request(url, { dispatcher });
-      const out: number[] = [];
-      let buf = '';
-      for await (const chunk of res.body) {
-        const now = Number(process.hrtime.bigint()) / 1e6;
-        buf += chunk.toString();
-        let end = buf.indexOf('\n\n');
-        while (end >= 0) {
-          out.push(now - Number(buf.slice(6, end)));
-          buf = buf.slice(end + 2);
-          end = buf.indexOf('\n\n');
-        }
-      }
-      return out;
+    const paths: [string, Dispatcher, string, string][] = [
+      ['(d) SSE 50 events / 20 ms, p50 (max) delay', ...sse.intercepted, '< +0.2 ms, max < 20 ms'],
+      ['    the same forwarded as plain HTTP', ...sse.forwarded, ''],
+      ['    the same through a bypass tunnel (relay only)', ...sse.relayed, ''],
+    ];
+    const baselines = {
+      https: `https://127.0.0.1:${https}/sse`,
+      http: `http://127.0.0.1:${http}/sse`,
     };
-    const d: number[] = [];
-    const s: number[] = [];
+    const delays = paths.map(() => ({ d: [] as number[], s: [] as number[], t: [] as number[] }));
     for (let round = 0; round < ROUNDS; round++) {
-      d.push(...(await delays(direct, `https://127.0.0.1:${https}/sse`)));
-      s.push(
-        ...(await sbxRun(
-          () => delays(viaSbx, `https://localhost:${https}/sse`),
-          () => 1,
-        )),
-      );
+      for (const [i, [, dispatcher, url]] of paths.entries()) {
+        const into = delays[i]!;
+        const baseline = url.startsWith('https:') ? baselines.https : baselines.http;
+        into.d.push(...(await eventDelays(direct, baseline)));
+        into.s.push(
+          ...(await sbxRun(
+            () => eventDelays(dispatcher, url),
+            () => 1,
+          )),
+        );
+        if (i === 2 && sse.tiny) into.t.push(...(await eventDelays(...sse.tiny)));
+      }
     }
-    rows.push([
-      '(d) SSE 50 events / 20 ms, p50 (max) delay',
-      `${median(d).toFixed(3)} ms (${Math.max(...d).toFixed(1)})`,
-      `${median(s).toFixed(3)} ms (${Math.max(...s).toFixed(1)})`,
-      `+${(median(s) - median(d)).toFixed(3)} ms`,
-      '',
-      '',
-      '< +0.2 ms, max < 20 ms',
-      '',
-    ]);
+    const p50 = (v: number[]) => `${median(v).toFixed(3)} ms (${Math.max(...v).toFixed(1)})`;
+    const added = (v: number[], base: number[]) => `+${(median(v) - median(base)).toFixed(3)} ms`;
+    for (const [i, [label, , , target]] of paths.entries()) {
+      const { d, s, t } = delays[i]!;
+      rows.push([label, p50(d), p50(s), added(s, d), '', t.length ? added(t, d) : '', target, '']);
+    }
     cpuRequests = cpuTime = 0;
   }
 
@@ -308,6 +334,8 @@ try {
   }
 
   await Promise.all([
+    bypass.close(),
+    tinyTunnel?.close(),
     direct.close(),
     viaSbx.close(),
     forward.close(),

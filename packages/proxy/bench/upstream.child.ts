@@ -25,14 +25,18 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (url.startsWith('/sse')) {
     // Server-sent events: 50, 20 ms apart, each stamped just before it is written.
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const q = new URLSearchParams(url.slice(url.indexOf('?') + 1));
+    const count = Number(q.get('n') ?? 50);
+    const gap = Number(q.get('gap') ?? 20);
     let i = 0;
-    const timer = setInterval(() => {
+    const tick = () => {
       res.write(`data: ${now()}\n\n`);
-      if (++i === 50) {
-        clearInterval(timer);
-        res.end();
-      }
-    }, 20);
+      if (++i === count) res.end();
+      else if (gap) setTimeout(tick, gap);
+      else setImmediate(tick);
+    };
+    if (gap) setTimeout(tick, gap);
+    else setImmediate(tick);
     return;
   }
   if (url.startsWith('/bulk')) {
