@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Running, startProxy, until } from './harness.ts';
+import { startProxy, until } from './harness.ts';
 import { pattern } from './servers.ts';
 import { openTunnel } from './tunnel.ts';
 
 const MB = 1 << 20;
-let proxy: Running | undefined;
 let server: Server | undefined;
 const held = new Set<Socket>();
 afterEach(async () => {
-  await proxy?.close();
   for (const s of held) s.destroy();
   held.clear();
   if (server) await new Promise((r) => server!.close(r));
-  proxy = server = undefined;
+  server = undefined;
 });
 
 function sha(chunks: Buffer[]): string {
@@ -66,7 +64,7 @@ describe('bypass tunnels', () => {
     'deliver 64 MB and the upstream end intact, %s',
     async (_label, slow) => {
       const up = await sender(64 * MB);
-      proxy = await startProxy({
+      const proxy = await startProxy({
         allowHosts: [`localhost:${up.port}`],
         bypassHosts: ['localhost'],
       });
@@ -94,7 +92,10 @@ describe('bypass tunnels', () => {
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    proxy = await startProxy({ allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] });
+    const proxy = await startProxy({
+      allowHosts: [`localhost:${port}`],
+      bypassHosts: ['localhost'],
+    });
     const { socket } = await openTunnel(proxy.port, `localhost:${port}`);
     socket.end('half-closed');
     const chunks = await readAll(socket, false);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Credentials } from '../src/index.ts';
 import { curl, type Running, startProxy, until } from './harness.ts';
 import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
@@ -6,11 +6,6 @@ import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from '.
 const SECRET = 'sk-test-5ecret-value';
 let proxy: Running | undefined;
 let upstream: Upstream | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = upstream = undefined;
-});
 
 async function setup(credentials: (port: number) => Credentials, bypass = false) {
   const upstreamCa = await upstreamAuthority();

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { curl, type Running, startProxy, until } from './harness.ts';
-import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
-
-let proxy: Running | undefined;
-let upstream: Upstream | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = upstream = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { curl, startProxy, until } from './harness.ts';
+import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
 
 describe('plain HTTP forwarding', () => {
   it('forwards to the request-line authority, rewrites Host, strips hop-by-hop, adds Via', async () => {
-    upstream = await httpUpstream();
-    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const upstream = await httpUpstream();
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
     const r = await curl([
       '-x',
       proxy.url,
@@ -57,8 +49,8 @@ describe('plain HTTP forwarding', () => {
   });
 
   it('drops hop-by-hop headers of the response and keeps repeated ones', async () => {
-    upstream = await httpUpstream();
-    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const upstream = await httpUpstream();
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
     const res = await fetchHead(proxy.port, `http://localhost:${upstream.port}/`);
     expect(res.headers['x-hop']).toBeUndefined();
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
@@ -93,7 +85,7 @@ describe('denials', () => {
       'sbx proxy: localhost:80 is on this machine and blocked by the address rule 127.0.0.0/8\nto allow this port: sbx network proxy test --allow-host localhost:80\n',
     ],
   ])('names %s and the command that would allow it', async (_name, config, host, text) => {
-    proxy = await startProxy(config, { resolver: async () => ['10.1.2.3'] });
+    const proxy = await startProxy(config, { resolver: async () => ['10.1.2.3'] });
     const r = await curl(['-x', proxy.url, `http://${host}/`]);
     expect([r.status, r.body]).toEqual([403, text]);
     const t = await curl(['-x', proxy.url, '--proxytunnel', `http://${host}/`]);
@@ -103,8 +95,8 @@ describe('denials', () => {
 
 describe('host.docker.internal', () => {
   it('is matched and dialled as localhost, the Host header kept as asked', async () => {
-    upstream = await httpUpstream();
-    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const upstream = await httpUpstream();
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
     const r = await curl(['-x', proxy.url, `http://host.docker.internal:${upstream.port}/`]);
     expect(r.status).toBe(200);
     expect(upstream.seen[0]!.headers.host).toBe(`host.docker.internal:${upstream.port}`);
@@ -114,8 +106,8 @@ describe('host.docker.internal', () => {
 describe('CONNECT', () => {
   it('intercepts TLS with a leaf for the CONNECT host and serves requests inside', async () => {
     const upstreamCa = await upstreamAuthority();
-    upstream = await httpsUpstream(upstreamCa);
-    proxy = await startProxy(
+    const upstream = await httpsUpstream(upstreamCa);
+    const proxy = await startProxy(
       { allowHosts: [`localhost:${upstream.port}`] },
       { upstreamCa: upstreamCa.certPem },
     );
@@ -139,8 +131,8 @@ describe('CONNECT', () => {
 
   it('splices a bypass tunnel without interception', async () => {
     const upstreamCa = await upstreamAuthority();
-    upstream = await httpsUpstream(upstreamCa);
-    proxy = await startProxy({
+    const upstream = await httpsUpstream(upstreamCa);
+    const proxy = await startProxy({
       allowHosts: [`localhost:${upstream.port}`],
       bypassHosts: ['localhost'],
     });

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePolicy, type PolicyConfig } from '@sbx/policy';
+import { onTestFinished } from 'vitest';
 import {
   type CertificateAuthority,
   createCertificateAuthority,
@@ -11,6 +12,17 @@ import {
   type ProxyOptions,
   type ProxyServer,
 } from '../src/index.ts';
+
+/**
+ * Closes `resource` when the running test finishes, passed or failed: a test file needs no
+ * afterEach for what it opens through this harness. Closing twice is harmless.
+ */
+export function closeWhenDone<T extends { close(): Promise<unknown> }>(resource: T): T {
+  onTestFinished(async () => {
+    await resource.close();
+  });
+  return resource;
+}
 
 export interface Running {
   proxy: ProxyServer;
@@ -44,7 +56,7 @@ export async function startProxy(
   const dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-test-'));
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, ca.certPem);
-  return {
+  return closeWhenDone({
     proxy,
     port,
     url: `http://127.0.0.1:${port}`,
@@ -55,7 +67,7 @@ export async function startProxy(
       await proxy.close();
       await rm(dir, { recursive: true, force: true });
     },
-  };
+  });
 }
 
 export interface CurlResult {

@@ -4,18 +4,10 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePolicy } from '@sbx/policy';
-import { afterEach, describe, expect, it } from 'vitest';
-import { curl, type Running, startProxy, until } from './harness.ts';
-import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
+import { describe, expect, it } from 'vitest';
+import { curl, startProxy, until } from './harness.ts';
+import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
-
-let proxy: Running | undefined;
-let upstream: Upstream | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = upstream = undefined;
-});
 
 /** Sends one request on a kept-alive socket and resolves with the status line of its answer. */
 function ask(socket: Socket, text: string): Promise<string> {
@@ -37,9 +29,9 @@ function ask(socket: Socket, text: string): Promise<string> {
 
 describe('setPolicy', () => {
   it('applies to the next request on a kept-alive forward connection', async () => {
-    upstream = await httpUpstream();
+    const upstream = await httpUpstream();
     const target = `http://localhost:${upstream.port}/`;
-    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
     const socket = connect({ host: '127.0.0.1', port: proxy.port });
     const req = `GET ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n`;
     expect(await ask(socket, req)).toBe('HTTP/1.1 200 OK');
@@ -50,8 +42,8 @@ describe('setPolicy', () => {
 
   it('applies to the next request inside an open TLS tunnel', async () => {
     const upstreamCa = await upstreamAuthority();
-    upstream = await httpsUpstream(upstreamCa);
-    proxy = await startProxy(
+    const upstream = await httpsUpstream(upstreamCa);
+    const proxy = await startProxy(
       { allowHosts: [`localhost:${upstream.port}`] },
       { upstreamCa: upstreamCa.certPem },
     );
@@ -69,7 +61,10 @@ describe('setPolicy', () => {
     const echo: Server = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const port = (echo.address() as { port: number }).port;
-    proxy = await startProxy({ allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] });
+    const proxy = await startProxy({
+      allowHosts: [`localhost:${port}`],
+      bypassHosts: ['localhost'],
+    });
     const { socket } = await openTunnel(proxy.port, `localhost:${port}`);
     const closed = new Promise((r) => socket.on('close', r));
     socket.resume();
@@ -90,7 +85,10 @@ describe('capacity and lifecycle', () => {
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const port = (echo.address() as { port: number }).port;
-    proxy = await startProxy({ allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] });
+    const proxy = await startProxy({
+      allowHosts: [`localhost:${port}`],
+      bypassHosts: ['localhost'],
+    });
     const tunnels = await Promise.all(
       Array.from({ length: 1000 }, () => openTunnel(proxy!.port, `localhost:${port}`)),
     );
@@ -113,7 +111,7 @@ describe('capacity and lifecycle', () => {
   }, 60_000);
 
   it('listens on a unix socket', async () => {
-    upstream = await httpUpstream();
+    const upstream = await httpUpstream();
     const dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-sock-'));
     const path = join(dir, 'proxy.sock');
     const { createProxy } = await import('../src/index.ts');
@@ -139,7 +137,7 @@ describe('capacity and lifecycle', () => {
 
   it('makes an in-memory CA when none is given, and intercepts with it', async () => {
     const upstreamCa = await upstreamAuthority();
-    upstream = await httpsUpstream(upstreamCa);
+    const upstream = await httpsUpstream(upstreamCa);
     const { createProxy } = await import('../src/index.ts');
     const p = createProxy({
       policy: compilePolicy({ allowHosts: [`localhost:${upstream.port}`] }),
@@ -159,12 +157,11 @@ describe('capacity and lifecycle', () => {
   });
 
   it('closes open client connections and tunnels on close()', async () => {
-    upstream = await httpUpstream();
-    proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const upstream = await httpUpstream();
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
     const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
     const result = exchange(socket, '', 5000);
     await proxy.close();
-    proxy = undefined;
     expect((await result).closed).toBe(true);
   });
 
@@ -172,7 +169,7 @@ describe('capacity and lifecycle', () => {
     const echo: Server = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     const port = (echo.address() as { port: number }).port;
-    proxy = await startProxy(
+    const proxy = await startProxy(
       { allowHosts: [`localhost:${port}`], bypassHosts: ['localhost'] },
       { idleTimeoutMs: 200 },
     );
@@ -186,7 +183,7 @@ describe('capacity and lifecycle', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise((r) => probe.close(r));
-    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
     const r = await curl(['-x', proxy.url, `http://localhost:${port}/`]);
     expect(r.status).toBe(502);
     const t = await curl(['-x', proxy.url, '--proxytunnel', `http://localhost:${port}/`]);

@@ -1,19 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../src/index.ts';
 import { curl, type Running, startProxy, until } from './harness.ts';
 import { rawExchange } from './raw.ts';
-import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
+import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
 
 let proxy: Running | undefined;
-const upstreams: Upstream[] = [];
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await Promise.all(upstreams.splice(0).map((u) => u.close()));
-});
 
 /** Listens on 127.0.0.1 and ::1 at one port and counts every connection that reaches it. */
 async function sentinel(): Promise<{ port: number; hits: () => number; close(): Promise<void> }> {
@@ -127,7 +121,6 @@ describe('encoded blocked destinations (--allow-host *)', () => {
 describe('DNS', () => {
   it('dials the address it checked while the name rebinds on every lookup', async () => {
     const legit = await httpUpstream('127.0.0.1');
-    upstreams.push(legit);
     const secret = createServer((_q, res) => res.end('secret'));
     let secretHits = 0;
     secret.on('connection', () => secretHits++);
@@ -154,7 +147,6 @@ describe('DNS', () => {
 
   it('lets the policy pick among the addresses of one lookup', async () => {
     const legit = await httpUpstream('127.0.0.1');
-    upstreams.push(legit);
     proxy = await startProxy(
       { allowCidrs: ['127.0.0.1/32'] },
       { resolver: async () => ['127.0.0.2', '127.0.0.1'] },
@@ -186,7 +178,6 @@ describe('TLS interception checks', () => {
   async function setup() {
     const upstreamCa = await upstreamAuthority();
     const upstream = await httpsUpstream(upstreamCa);
-    upstreams.push(upstream);
     proxy = await startProxy(
       { allowHosts: [`localhost:${upstream.port}`] },
       { upstreamCa: upstreamCa.certPem },
@@ -275,7 +266,6 @@ describe('TLS interception checks', () => {
 
   it('serves plain HTTP inside a mitm tunnel, checking Host the same way', async () => {
     const upstream = await httpUpstream();
-    upstreams.push(upstream);
     proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
     const r = await curl(['-x', proxy.url, '--proxytunnel', `http://localhost:${upstream.port}/x`]);
     expect(r.status).toBe(200);
@@ -292,9 +282,8 @@ function brief(e: ProxyEvent) {
 describe('malformed and smuggled requests', () => {
   async function setup() {
     const upstream = await httpUpstream();
-    upstreams.push(upstream);
     proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
-    return `http://localhost:${upstream.port}/`;
+    return { url: `http://localhost:${upstream.port}/`, upstream };
   }
 
   it.each([
@@ -309,13 +298,13 @@ describe('malformed and smuggled requests', () => {
     ['a bare LF line end', 'X-A: b\n'],
     ['Transfer-Encoding not ending in chunked', 'Transfer-Encoding: chunked, identity\r\n'],
   ])('answers 400 and closes on %s', async (_name, headers) => {
-    const url = await setup();
+    const { url, upstream } = await setup();
     const r = await rawExchange(
       proxy!.port,
       `POST ${url}?q=1 HTTP/1.1\r\nHost: x\r\n${headers}\r\n0\r\n\r\nGET ${url}smuggled HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
     expect([r.text.split('\r\n')[0], r.closed]).toEqual(['HTTP/1.1 400 Bad Request', true]);
-    expect(upstreams[0]!.seen).toEqual([]);
+    expect(upstream.seen).toEqual([]);
     await until(() => proxy!.events.length === 1);
     expect(proxy!.events.map(brief)).toEqual([
       ['request', 'POST', `${url}?q=`, 'localhost', 'denied', 400],
@@ -323,7 +312,7 @@ describe('malformed and smuggled requests', () => {
   });
 
   it('logs a request refused inside a TLS tunnel with the tunnel host', async () => {
-    const url = await setup();
+    const { url } = await setup();
     const { port } = new URL(url);
     const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
     const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
@@ -336,7 +325,7 @@ describe('malformed and smuggled requests', () => {
   });
 
   it('answers 431 to headers over 64 KiB, and logs it', async () => {
-    const url = await setup();
+    const { url } = await setup();
     const r = await rawExchange(
       proxy!.port,
       `GET ${url} HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(66_000)}\r\n\r\n`,
@@ -348,7 +337,7 @@ describe('malformed and smuggled requests', () => {
   });
 
   it('survives a fuzz of malformed request lines and headers, also inside TLS tunnels', async () => {
-    const url = await setup();
+    const { url } = await setup();
     let seed = 42;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;

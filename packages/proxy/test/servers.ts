@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { type CertificateAuthority, createCertificateAuthority } from '../src/index.ts';
+import { closeWhenDone } from './harness.ts';
 
 /** Deterministic bytes for download tests: the same `n` always gives the same stream. */
 export function pattern(size: number): Buffer {
@@ -107,7 +108,7 @@ function track(server: Server, seen: Upstream['seen'], host: string): Promise<Up
   return new Promise((resolve) => {
     server.listen(0, host, () => {
       upstream.port = (server.address() as AddressInfo).port;
-      resolve(upstream);
+      resolve(closeWhenDone(upstream));
     });
   });
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Running, startProxy } from './harness.ts';
 import { rawExchange } from './raw.ts';
 import { httpsUpstream, httpUpstream, type Upstream, upstreamAuthority } from './servers.ts';
@@ -7,11 +7,6 @@ import { exchange, openTunnel, tlsOver } from './tunnel.ts';
 
 let proxy: Running | undefined;
 let upstream: Upstream | undefined;
-afterEach(async () => {
-  await proxy?.close();
-  await upstream?.close();
-  proxy = upstream = undefined;
-});
 
 // Short enough for a test; the default is 60 s.
 const HEADERS_TIMEOUT_MS = 300;
