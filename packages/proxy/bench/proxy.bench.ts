@@ -272,7 +272,10 @@ try {
       }
     }
     const p50 = (v: number[]) => `${median(v).toFixed(3)} ms (${Math.max(...v).toFixed(1)})`;
-    const added = (v: number[], base: number[]) => `+${(median(v) - median(base)).toFixed(3)} ms`;
+    const added = (v: number[], base: number[]) => {
+      const ms = median(v) - median(base);
+      return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(3)} ms`;
+    };
     for (const [i, [label, , , target]] of paths.entries()) {
       const { d, s, t } = delays[i]!;
       rows.push([label, p50(d), p50(s), added(s, d), '', t.length ? added(t, d) : '', target, '']);
