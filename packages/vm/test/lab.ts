@@ -17,9 +17,11 @@ export interface Output {
   exitCode: number;
 }
 
-/** Runs a command to completion and collects its output. */
-export async function run(driver: Driver, dir: string, options: ExecOptions): Promise<Output> {
-  const proc = await driver.exec(dir, options);
+/** Collects a process's piped stdout and stderr as they arrive; read them at any time. */
+export function captureOutput(proc: {
+  stdout?: NodeJS.ReadableStream | null;
+  stderr?: NodeJS.ReadableStream | null;
+}): { stdout(): string; stderr(): string } {
   let stdout = '';
   let stderr = '';
   proc.stdout?.on('data', (c: Buffer) => {
@@ -28,8 +30,15 @@ export async function run(driver: Driver, dir: string, options: ExecOptions): Pr
   proc.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
+  return { stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Runs a command to completion and collects its output. */
+export async function run(driver: Driver, dir: string, options: ExecOptions): Promise<Output> {
+  const proc = await driver.exec(dir, options);
+  const output = captureOutput(proc);
   const { exitCode } = await proc.exited;
-  return { stdout, stderr, exitCode };
+  return { stdout: output.stdout(), stderr: output.stderr(), exitCode };
 }
 
 export const sh = (script: string, extra: Partial<ExecOptions> = {}): ExecOptions => ({

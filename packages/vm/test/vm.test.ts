@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNamespaceDriver } from '../src/index.ts';
+import { captureOutput } from './lab.ts';
 import { PEM, run, type ScenarioName, scenarios } from './scenarios.ts';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,21 +72,14 @@ function runner([user, ...args]: [string | null, ...string[]], leakFd9 = false) 
       user === null ? process.env : { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
     stdio: leakFd9 ? [...LEAK_STDIO] : ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
+  const output = captureOutput(child);
   const result = new Promise<unknown>((resolve, reject) => {
     child.on('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout));
-      else reject(new Error(`runner ${args[0]} exited ${code}: ${stderr}`));
+      if (code === 0) resolve(JSON.parse(output.stdout()));
+      else reject(new Error(`runner ${args[0]} exited ${code}: ${output.stderr()}`));
     });
   });
-  return { child, result, stdout: () => stdout };
+  return { child, result, stdout: output.stdout };
 }
 
 beforeAll(() => {
