@@ -1,19 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
-import { endToEnd, rawToStrings } from './headers.ts';
+import { endToEnd } from './headers.ts';
 import { reply } from './reply.ts';
 import { requestTarget } from './request-target.ts';
 import type { ProxyState } from './state.ts';
 import { formatAuthority } from './target.ts';
 import type { ProxyEvent } from './types.ts';
+import type { UpstreamExchange, UpstreamHandler } from './upstream.ts';
 
 /**
  * Serves one HTTP request: absolute-form on the proxy port, or origin-form inside an
  * intercepted tunnel. Checked against the current policy, credentials injected, and
- * streamed both ways through a pinned undici pool.
+ * streamed both ways over a pinned keep-alive upstream connection.
  */
 export function forward(
   state: ProxyState,
@@ -59,13 +59,22 @@ export function forward(
     headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
     headers.push('via', via);
     if (credential) headers.push(credential.header, credential.value);
-    let body: AsyncIterable<Buffer> | string | null = null;
-    if (hasBody) body = counted(req, record);
-    else if (req.headers['content-length'] === '0') body = '';
+    const chunked = req.headers['transfer-encoding'] !== undefined;
     if (expectContinue) res.writeContinue();
-    const pool = state.upstreams.pool(secure, address, target.port, target.name);
     exchange.where = `${target.name}:${target.port}`;
-    pool.dispatch({ path, method: req.method!, headers, body: body as never }, exchange);
+    exchange.attach(
+      state.upstreams.request(
+        { secure, address, port: target.port, name: target.name },
+        {
+          path,
+          method: req.method!,
+          headers,
+          body: hasBody ? req : req.headers['content-length'] === '0' ? '' : null,
+          chunked: hasBody && chunked,
+        },
+        exchange,
+      ),
+    );
   };
   const failed = () => reply(res, 502, 'sbx proxy: internal error\n', true);
   let now: Decided | undefined;
@@ -82,26 +91,19 @@ export function forward(
       .catch(failed);
 }
 
-async function* counted(req: IncomingMessage, record: ProxyEvent): AsyncGenerator<Buffer> {
-  for await (const chunk of req) {
-    record.bytesOut += (chunk as Buffer).length;
-    yield chunk as Buffer;
-  }
-}
-
 /**
  * One request's way back: streams the upstream response to the client chunk by chunk, with
  * backpressure both ways, and emits the log record when the client side closes. One object
  * per request (a closure per handler method would be six).
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements UpstreamHandler {
   readonly record: ProxyEvent;
   where = '';
+  #upstream: UpstreamExchange | undefined;
+  #gone = false;
   readonly #state: ProxyState;
   readonly #res: ServerResponse;
   readonly #start = performance.now();
-  #controller: Dispatcher.DispatchController | undefined;
-  #gone = false;
 
   constructor(state: ProxyState, res: ServerResponse, record: ProxyEvent) {
     this.#state = state;
@@ -115,35 +117,35 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { record } = this;
     if (!res.writableFinished) {
       this.#gone = true;
-      this.#controller?.abort(new Error('the client closed the connection'));
+      this.#upstream?.abort();
     }
     record.status = res.headersSent ? res.statusCode : 0;
     record.durationMs = elapsed(this.#start);
     this.#state.emit(record);
   }
 
-  onRequestStart(c: Dispatcher.DispatchController): void {
-    this.#controller = c;
-    if (this.#gone) c.abort(new Error('the client closed the connection'));
+  /** The upstream side, once the request is on its way (the client may have left by then). */
+  attach(upstream: UpstreamExchange): void {
+    this.#upstream = upstream;
+    if (this.#gone) upstream.abort();
   }
 
-  onResponseStart(
-    c: Dispatcher.DispatchController,
-    statusCode: number,
-    _headers: unknown,
-    statusMessage?: string,
-  ): void {
-    if (this.#gone) return;
-    const { headers, via } = endToEnd(rawToStrings(c.rawHeaders as Buffer[] | null));
+  onRequestData(bytes: number): void {
+    this.record.bytesOut += bytes;
+  }
+
+  onResponseStart(statusCode: number, statusMessage: string, raw: string[]): void {
+    const { headers, via } = endToEnd(raw);
     headers.push('via', via);
     try {
       this.#res.writeHead(statusCode, statusMessage || undefined, headers);
     } catch {
-      c.abort(new Error('invalid upstream response head'));
+      this.#upstream?.abort();
+      reply(this.#res, 502, `sbx proxy: ${this.where} sent an invalid response head\n`, true);
     }
   }
 
-  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(chunk: Buffer): boolean {
     const res = this.#res;
     this.record.bytesIn += chunk.length;
     // Corked until the end of this tick, as Node does for chunked bodies: the head, the
@@ -154,17 +156,16 @@ class Exchange implements Dispatcher.DispatchHandler {
       socket.cork();
       process.nextTick(uncork, socket);
     }
-    if (!res.write(chunk)) {
-      c.pause();
-      res.once('drain', () => c.resume());
-    }
+    if (res.write(chunk)) return true;
+    res.once('drain', () => this.#upstream?.resume());
+    return false;
   }
 
   onResponseEnd(): void {
     this.#res.end();
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(error: Error): void {
     const res = this.#res;
     if (res.headersSent) res.destroy();
     else reply(res, 502, `sbx proxy: ${this.where} failed: ${describe(error)}\n`, true);
@@ -177,5 +178,6 @@ function uncork(socket: { uncork(): void }): void {
 
 function describe(error: Error): string {
   const code = (error as Error & { code?: string }).code;
-  return code ? `${code} ${error.message}` : error.message;
+  // A system error's code says what happened (ECONNREFUSED …); sbx's own messages say it in words.
+  return code && !code.startsWith('SBX_') ? `${code} ${error.message}` : error.message;
 }

@@ -71,14 +71,3 @@ export function rawHeader(raw: readonly string[], name: string): string | undefi
   }
   return undefined;
 }
-
-/** Converts undici's raw Buffer header list to strings (latin1, as on the wire). */
-export function rawToStrings(raw: readonly Buffer[] | readonly string[] | null): string[] {
-  if (!raw) return [];
-  const out = new Array<string>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i]!;
-    out[i] = typeof v === 'string' ? v : v.toString('latin1');
-  }
-  return out;
-}

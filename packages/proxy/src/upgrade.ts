@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
 import { credentialFor } from './credentials.ts';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
@@ -10,6 +9,7 @@ import { requestTarget } from './request-target.ts';
 import { splice } from './splice.ts';
 import type { ProxyState } from './state.ts';
 import { formatAuthority } from './target.ts';
+import { requestHead } from './upstream.ts';
 
 const KEEP = new Set(['upgrade', 'connection']);
 
@@ -68,25 +68,18 @@ export function handleUpgrade(
       headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
       headers.push('via', via);
       if (credential) headers.push(credential.header, credential.value);
-      let text = `${req.method} ${path} HTTP/1.1\r\n`;
-      for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
-      text += '\r\n';
-      const upstream = secure
-        ? tlsConnect({
-            host: address,
-            port: target.port,
-            servername: isIP(target.name) ? undefined : target.name,
-            secureContext: state.upstreams.secureContext,
-            ALPNProtocols: ['http/1.1'],
-          })
-        : netConnect({ host: address, port: target.port, noDelay: true });
-      upstream.setTimeout(10_000, () => upstream.destroy(new Error('connect timeout')));
+      const text = requestHead(req.method!, path, headers);
+      const upstream = state.upstreams.dial({
+        secure,
+        address,
+        port: target.port,
+        name: target.name,
+      });
       upstream.once('error', () => {
         if (!base) fail(502, `sbx proxy: cannot connect to ${target.name}:${target.port}\n`);
       });
       socket.once('close', () => upstream.destroy());
-      upstream.once(secure ? 'secureConnect' : 'connect', () => {
-        upstream.setTimeout(0);
+      upstream.once('ready', () => {
         base = [socket.bytesRead - head.length, socket.bytesWritten];
         upstream.write(text);
         if (head.length) upstream.write(head);
