@@ -81,7 +81,7 @@ export function handleUpgrade(
       socket.once('close', () => upstream.destroy());
       upstream.once('ready', () => {
         base = [socket.bytesRead - head.length, socket.bytesWritten];
-        upstream.write(text);
+        upstream.write(text, 'latin1');
         if (head.length) upstream.write(head);
         splice(
           state,

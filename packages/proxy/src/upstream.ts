@@ -301,11 +301,12 @@ class Exchange implements UpstreamExchange {
       chunked ? [...headers, 'transfer-encoding', 'chunked'] : headers,
     );
     if (typeof body !== 'object' || body === null) {
-      socket.write(body ? head + body : head);
+      // latin1: a header byte beyond ASCII (obs-text) leaves as the byte it arrived as.
+      socket.write(body ? head + body : head, 'latin1');
       this.#bodyDone = true;
       return;
     }
-    socket.write(head);
+    socket.write(head, 'latin1');
     const onData = (chunk: Buffer) => {
       if (this.#connection !== connection || chunk.length === 0) return;
       this.#handler.onRequestData(chunk.length);

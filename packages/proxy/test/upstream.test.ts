@@ -6,12 +6,15 @@ import { createServer as createTlsServer } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import type { CertificateAuthority } from '../src/index.ts';
 import { closeWhenDone, curl, startProxy, until } from './harness.ts';
+import { rawExchange } from './raw.ts';
 import { upstreamAuthority } from './servers.ts';
 
 interface Raw {
   port: number;
   connections: number;
+  /** Request lines, and whole heads (latin1: one char per byte). */
   requests: string[];
+  heads: string[];
   close(): Promise<void>;
 }
 
@@ -23,7 +26,7 @@ async function rawUpstream(
   answer: (socket: Socket, head: string, index: number) => void,
   ca?: CertificateAuthority,
 ): Promise<Raw> {
-  const raw: Raw = { port: 0, connections: 0, requests: [], close: async () => {} };
+  const raw: Raw = { port: 0, connections: 0, requests: [], heads: [], close: async () => {} };
   const onSocket = (socket: Socket) => {
     raw.connections++;
     let buf = '';
@@ -35,6 +38,7 @@ async function rawUpstream(
         const head = buf.slice(0, end);
         buf = buf.slice(end + 4);
         raw.requests.push(head.split('\r\n')[0]!);
+        raw.heads.push(head);
         answer(socket, head, index++);
       }
     });
@@ -164,6 +168,19 @@ describe('upstream connections', () => {
     );
     await until(() => proxy.events.length === 1);
     expect(proxy.events[0]).toMatchObject({ action: 'allowed', status: 502, host: 'localhost' });
+  });
+
+  it('passes header bytes beyond ASCII through unchanged, both ways', async () => {
+    const upstream = await rawUpstream((socket) =>
+      socket.write(
+        Buffer.from('HTTP/1.1 200 OK\r\nX-Back: na\xefve\r\nContent-Length: 0\r\n\r\n', 'latin1'),
+      ),
+    );
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const request = `GET http://localhost:${upstream.port}/ HTTP/1.1\r\nHost: localhost\r\nX-Name: caf\xe9\r\n\r\n`;
+    const { text } = await rawExchange(proxy.port, Buffer.from(request, 'latin1'), 500);
+    expect(upstream.heads[0]).toContain('\r\nX-Name: caf\xe9\r\n');
+    expect(text).toContain('\r\nX-Back: na\xefve\r\n');
   });
 
   it('repeats a GET, never a POST, when a kept-alive connection closes before answering', async () => {
