@@ -124,6 +124,10 @@ export class Upstreams {
   /** Sends `request` to `origin` on an idle connection or a new one; the response goes to `handler`. */
   request(origin: Origin, request: UpstreamRequest, handler: UpstreamHandler): UpstreamExchange {
     const exchange = new Exchange(this, origin, request, handler);
+    if (this.#closed) {
+      handler.onResponseError(new Error('the proxy is closing'));
+      return exchange;
+    }
     exchange.run(this.take(origin), true);
     return exchange;
   }

@@ -6,26 +6,9 @@ import { join } from 'node:path';
 import { compilePolicy } from '@sbx/policy';
 import { describe, expect, it } from 'vitest';
 import { curl, startProxy, until } from './harness.ts';
+import { ask } from './raw.ts';
 import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
-
-/** Sends one request on a kept-alive socket and resolves with the status line of its answer. */
-function ask(socket: Socket, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const onData = (c: Buffer) => {
-      buf += c.toString('latin1');
-      const head = buf.indexOf('\r\n\r\n');
-      if (head < 0) return;
-      const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, head))?.[1] ?? 0);
-      if (buf.length - head - 4 < length) return;
-      socket.off('data', onData);
-      resolve(buf.split('\r\n')[0]!);
-    };
-    socket.on('data', onData);
-    socket.write(text);
-  });
-}
 
 describe('setPolicy', () => {
   it('applies to the next request on a kept-alive forward connection', async () => {

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /** Sends raw bytes to 127.0.0.1:port and collects everything until the server closes (or ms). */
 export function rawExchange(
@@ -22,5 +22,23 @@ export function rawExchange(
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));
     socket.write(data);
+  });
+}
+
+/** Sends one request on a kept-alive socket and resolves with the status line of its answer. */
+export function ask(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (c: Buffer) => {
+      buf += c.toString('latin1');
+      const head = buf.indexOf('\r\n\r\n');
+      if (head < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, head))?.[1] ?? 0);
+      if (buf.length - head - 4 < length) return;
+      socket.off('data', onData);
+      resolve(buf.split('\r\n')[0]!);
+    };
+    socket.on('data', onData);
+    socket.write(text);
   });
 }

@@ -6,7 +6,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import type { CertificateAuthority } from '../src/index.ts';
 import { closeWhenDone, curl, startProxy, until } from './harness.ts';
-import { rawExchange } from './raw.ts';
+import { ask, rawExchange } from './raw.ts';
 import { upstreamAuthority } from './servers.ts';
 
 interface Raw {
@@ -71,24 +71,7 @@ const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 async function sequence(port: number, requests: string[]): Promise<string[]> {
   const socket = connect({ host: '127.0.0.1', port });
   const lines: string[] = [];
-  let buf = '';
-  for (const text of requests) {
-    socket.write(text);
-    const line = await new Promise<string>((resolve) => {
-      const onData = (c: Buffer) => {
-        buf += c.toString('latin1');
-        const head = buf.indexOf('\r\n\r\n');
-        if (head < 0) return;
-        const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, head))?.[1] ?? 0);
-        if (buf.length - head - 4 < length) return;
-        socket.off('data', onData);
-        resolve(buf.split('\r\n')[0]!);
-        buf = buf.slice(head + 4 + length);
-      };
-      socket.on('data', onData);
-    });
-    lines.push(line);
-  }
+  for (const text of requests) lines.push(await ask(socket, text));
   socket.destroy();
   return lines;
 }
