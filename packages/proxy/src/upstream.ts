@@ -55,6 +55,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** How long an idle connection is kept (a server's `Keep-Alive: timeout` can shorten it). */
 const KEEP_ALIVE_MS = 4_000;
 const MAX_IDLE_PER_ORIGIN = 64;
+const SWEEP_MS = 1_000;
 /** Methods a request may be repeated with (RFC 9110 9.2.2): nothing happens twice. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const KEEP_ALIVE_HINT = /(?:^|,)[\t ]*timeout[\t ]*=[\t ]*(\d{1,9})/i;
@@ -80,12 +81,16 @@ export class Upstreams {
   readonly #all = new Set<Connection>();
   readonly #secureContext: SecureContext | undefined;
   readonly #idleTimeoutMs: number;
+  /** Closes idle connections past their keep-alive time; runs only while there are some. */
+  #sweeper: NodeJS.Timeout | undefined;
+  #idleCount = 0;
   #closed = false;
 
   constructor(options: UpstreamOptions) {
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#idle = new Lru(options.maxOrigins, (_key, connections) => {
-      for (const c of connections) c.socket.destroy();
+      this.#idleCount -= connections.length;
+      for (const c of connections.splice(0)) c.socket.destroy();
     });
     this.#secureContext = options.upstreamCa?.length
       ? createSecureContext({ ca: [...rootCertificates, ...options.upstreamCa] })
@@ -136,10 +141,13 @@ export class Upstreams {
   take(origin: Origin, fresh = false): Connection {
     const key = keyOf(origin);
     const idle = fresh ? undefined : this.#idle.get(key);
-    const reused = idle?.pop();
-    if (reused) {
-      reused.socket.setTimeout(this.#idleTimeoutMs);
-      return reused;
+    if (idle?.length) {
+      const now = performance.now();
+      for (let reused = idle.pop(); reused; reused = idle.pop()) {
+        this.#idleCount--;
+        if (reused.idleUntil > now) return reused;
+        reused.socket.destroy();
+      }
     }
     const connection = new Connection(this, key, this.dial(origin));
     this.#all.add(connection);
@@ -156,8 +164,25 @@ export class Upstreams {
     }
     if (idle.length >= MAX_IDLE_PER_ORIGIN) return void connection.socket.destroy();
     idle.push(connection);
+    this.#idleCount++;
     connection.reused = true;
-    connection.socket.setTimeout(keepAliveMs);
+    // The socket's timeout stays the active one (idleTimeoutMs): re-arming a timer on every
+    // take and release cost more than a time stamp checked on take and by the sweeper.
+    connection.idleUntil = performance.now() + keepAliveMs;
+    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const idle of this.#idle.values()) {
+      for (const connection of [...idle]) {
+        if (connection.idleUntil <= now) connection.socket.destroy();
+      }
+    }
+    if (this.#idleCount === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   /** Forgets a closed connection. */
@@ -165,11 +190,15 @@ export class Upstreams {
     this.#all.delete(connection);
     const idle = this.#idle.get(connection.key);
     const at = idle?.indexOf(connection) ?? -1;
-    if (at >= 0) idle!.splice(at, 1);
+    if (at >= 0) {
+      idle!.splice(at, 1);
+      this.#idleCount--;
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     for (const c of this.#all) c.socket.destroy();
     this.#all.clear();
     this.#idle.clear();
@@ -191,6 +220,8 @@ class Connection {
   /** True once it has carried a whole exchange (a stale keep-alive socket may be closed). */
   reused = false;
   ready = false;
+  /** While idle: when its keep-alive time ends (performance.now()). */
+  idleUntil = 0;
   #keepAliveMs = KEEP_ALIVE_MS;
 
   constructor(

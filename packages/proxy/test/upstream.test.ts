@@ -12,6 +12,7 @@ import { upstreamAuthority } from './servers.ts';
 interface Raw {
   port: number;
   connections: number;
+  closed: number;
   /** Request lines, and whole heads (latin1: one char per byte). */
   requests: string[];
   heads: string[];
@@ -26,12 +27,20 @@ async function rawUpstream(
   answer: (socket: Socket, head: string, index: number) => void,
   ca?: CertificateAuthority,
 ): Promise<Raw> {
-  const raw: Raw = { port: 0, connections: 0, requests: [], heads: [], close: async () => {} };
+  const raw: Raw = {
+    port: 0,
+    connections: 0,
+    closed: 0,
+    requests: [],
+    heads: [],
+    close: async () => {},
+  };
   const onSocket = (socket: Socket) => {
     raw.connections++;
     let buf = '';
     let index = 0;
     socket.on('error', () => {});
+    socket.on('close', () => raw.closed++);
     socket.on('data', (c: Buffer) => {
       buf += c.toString('latin1');
       for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
@@ -103,6 +112,19 @@ describe('upstream connections', () => {
       expect(upstream.requests).toEqual(['GET /a HTTP/1.1', 'GET /b HTTP/1.1', 'GET /c HTTP/1.1']);
       expect(upstream.connections).toBe(1);
     }
+  });
+
+  it("closes an idle connection within the server's Keep-Alive timeout, and then dials anew", async () => {
+    const upstream = await rawUpstream((socket) =>
+      socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 2\r\n\r\nok'),
+    );
+    const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const get = `GET http://localhost:${upstream.port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n`;
+    expect(await sequence(proxy.port, [get])).toEqual(['HTTP/1.1 200 OK']);
+    // Kept a second less than the server's 2 s, closed by the next sweep after that.
+    await until(() => upstream.closed === 1, 4000);
+    expect(await sequence(proxy.port, [get])).toEqual(['HTTP/1.1 200 OK']);
+    expect(upstream.connections).toBe(2);
   });
 
   it('passes on a chunked response that arrives a byte at a time', async () => {
