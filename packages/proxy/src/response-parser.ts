@@ -28,6 +28,9 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
+const BAD_FIELD_CHARS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
+const KEEP_ALIVE_TIMEOUT = /(?:^|,)[\t ]*timeout[\t ]*=[\t ]*(\d{1,9})/i;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(?:[\t ]*;[^\0-\x08\x0a-\x1f\x7f]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 /** A chunk-size line with its extensions; longer is an attack, not a size. */
@@ -52,6 +55,8 @@ export class ResponseParser {
   #line = '';
   #trailerBytes = 0;
   #reusable = false;
+  /** The `Keep-Alive: timeout=N` of the last response head, if it had one. */
+  keepAliveSeconds: number | undefined;
 
   constructor(sink: ResponseSink) {
     this.#sink = sink;
@@ -158,36 +163,47 @@ export class ResponseParser {
   }
 
   #head(text: string): void {
-    const lines = text.split('\r\n');
-    const status = STATUS_LINE.exec(lines[0]!);
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const status = STATUS_LINE.exec(eol === text.length ? text : text.slice(0, eol));
     if (!status) throw new ResponseError('the upstream sent no valid HTTP/1.x status line');
+    // One pass over the header lines for what no field may hold: control characters but
+    // HTAB, and CR or LF outside a CRLF line end.
+    if (eol < text.length && BAD_FIELD_CHARS.test(text.slice(eol + 2))) {
+      throw new ResponseError('the upstream sent a malformed header line');
+    }
     const code = Number(status[2]);
     const headers: string[] = [];
-    const lengths: string[] = [];
-    const codings: string[] = [];
+    let lengths: string | undefined;
+    let codings: string | undefined;
     let close = status[1] === '0';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      const raw = line.slice(colon + 1);
-      if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) {
-        throw new ResponseError('the upstream sent a malformed header line');
-      }
-      const value = trimOws(raw);
+    this.keepAliveSeconds = undefined;
+    for (let at = eol + 2; at < text.length; at = eol + 2) {
+      eol = text.indexOf('\r\n', at);
+      if (eol < 0) eol = text.length;
+      const colon = text.indexOf(':', at);
+      const name = colon > at && colon < eol ? text.slice(at, colon) : '';
+      // A name that is no token (empty, or starting with whitespace: obs-fold) is refused.
+      if (!TOKEN.test(name)) throw new ResponseError('the upstream sent a malformed header line');
+      const value = trimOws(text.slice(colon + 1, eol));
       headers.push(name, value);
       // Only the framing headers matter here (content-length, transfer-encoding, connection).
       if (name.length !== 14 && name.length !== 17 && name.length !== 10) continue;
       switch (name.toLowerCase()) {
         case 'content-length':
-          lengths.push(...value.split(','));
+          lengths = lengths === undefined ? value : `${lengths},${value}`;
           break;
         case 'transfer-encoding':
-          codings.push(...value.split(','));
+          codings = codings === undefined ? value : `${codings},${value}`;
           break;
         case 'connection':
-          if (/(?:^|,)[\t ]*close[\t ]*(?:,|$)/i.test(value)) close = true;
+          if (CLOSE.test(value)) close = true;
           break;
+        case 'keep-alive': {
+          const hint = KEEP_ALIVE_TIMEOUT.exec(value);
+          if (hint) this.keepAliveSeconds = Number(hint[1]);
+          break;
+        }
       }
     }
     if (code < 200) {
@@ -199,20 +215,28 @@ export class ResponseParser {
     // Framing is settled before the head is passed on: a response refused here gets a 502.
     let body: State.Idle | State.Fixed | State.ChunkSize | State.UntilClose;
     if (this.#method === 'HEAD' || code === 204 || code === 304) body = State.Idle;
-    else if (codings.length) {
-      if (lengths.length) {
+    else if (codings !== undefined) {
+      if (lengths !== undefined) {
         throw new ResponseError('the response has both Content-Length and Transfer-Encoding');
       }
-      const list = codings.map((c) => trimOws(c).toLowerCase()).filter((c) => c !== '');
+      const list = codings
+        .split(',')
+        .map((c) => trimOws(c).toLowerCase())
+        .filter((c) => c !== '');
       if (list.length !== 1 || list[0] !== 'chunked') {
-        throw new ResponseError(`unsupported transfer coding "${codings.join(',').slice(0, 40)}"`);
+        throw new ResponseError(`unsupported transfer coding "${codings.slice(0, 40)}"`);
       }
       body = State.ChunkSize;
-    } else if (lengths.length) {
-      const first = trimOws(lengths[0]!);
-      for (const l of lengths) {
-        if (trimOws(l) !== first || !DIGITS.test(first)) {
-          throw new ResponseError('the response has an invalid Content-Length');
+    } else if (lengths !== undefined) {
+      // Repeated (as headers or in a list) only with the same value.
+      const first = lengths.includes(',') ? trimOws(lengths.split(',')[0]!) : lengths;
+      if (!DIGITS.test(first))
+        throw new ResponseError('the response has an invalid Content-Length');
+      if (first !== lengths) {
+        for (const l of lengths.split(',')) {
+          if (trimOws(l) !== first) {
+            throw new ResponseError('the response has an invalid Content-Length');
+          }
         }
       }
       this.#left = Number(first);

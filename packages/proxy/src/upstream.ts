@@ -58,7 +58,6 @@ const MAX_IDLE_PER_ORIGIN = 64;
 const SWEEP_MS = 1_000;
 /** Methods a request may be repeated with (RFC 9110 9.2.2): nothing happens twice. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const KEEP_ALIVE_HINT = /(?:^|,)[\t ]*timeout[\t ]*=[\t ]*(\d{1,9})/i;
 
 /** The request line and header block of an upstream request. */
 export function requestHead(method: string, path: string, headers: readonly string[]): string {
@@ -231,7 +230,7 @@ class Connection {
   ) {
     this.parser = new ResponseParser({
       head: (status, reason, headers) => {
-        this.#keepAliveMs = keepAliveOf(headers);
+        this.#keepAliveMs = keepAliveOf(this.parser.keepAliveSeconds);
         this.exchange?.head(status, reason, headers);
       },
       data: (chunk) => this.exchange?.data(chunk),
@@ -281,13 +280,9 @@ class Connection {
 }
 
 /** A server's `Keep-Alive: timeout=N`, a second early, within sbx's own keep-alive time. */
-function keepAliveOf(headers: readonly string[]): number {
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.length !== 10 || headers[i]!.toLowerCase() !== 'keep-alive') continue;
-    const hint = KEEP_ALIVE_HINT.exec(headers[i + 1]!);
-    if (hint) return Math.max(0, Math.min(KEEP_ALIVE_MS, Number(hint[1]) * 1000 - 1000));
-  }
-  return KEEP_ALIVE_MS;
+function keepAliveOf(seconds: number | undefined): number {
+  if (seconds === undefined) return KEEP_ALIVE_MS;
+  return Math.max(0, Math.min(KEEP_ALIVE_MS, seconds * 1000 - 1000));
 }
 
 /** One request and its response on a connection; retried once on a new connection when a kept-alive one turns out closed before any response byte. */
