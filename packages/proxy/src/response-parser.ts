@@ -89,29 +89,21 @@ export class ResponseParser {
         case State.Head:
           at = this.#headBytes(chunk, at);
           break;
-        case State.Fixed: {
-          const n = Math.min(this.#left, chunk.length - at);
-          this.#left -= n;
-          this.#sink.data(chunk.subarray(at, at + n));
-          at += n;
+        case State.Fixed:
+          at = this.#bodyBytes(chunk, at);
           if (this.#left === 0) this.#finish();
           break;
-        }
         case State.ChunkSize:
         case State.Trailers:
           at = this.#lineBytes(chunk, at);
           break;
-        case State.ChunkData: {
-          const n = Math.min(this.#left, chunk.length - at);
-          this.#left -= n;
-          this.#sink.data(chunk.subarray(at, at + n));
-          at += n;
+        case State.ChunkData:
+          at = this.#bodyBytes(chunk, at);
           if (this.#left === 0) {
             this.#state = State.ChunkDataEnd;
             this.#crlf = 2;
           }
           break;
-        }
         case State.ChunkDataEnd: {
           const want = this.#crlf === 2 ? 0x0d : 0x0a;
           if (chunk[at] !== want) throw new ResponseError('a chunk does not end with CRLF');
@@ -144,6 +136,14 @@ export class ResponseParser {
           : 'the upstream closed the connection without responding',
       );
     }
+  }
+
+  /** Up to `#left` body bytes from `at`, handed on as they are; returns where they end. */
+  #bodyBytes(chunk: Buffer, at: number): number {
+    const n = Math.min(this.#left, chunk.length - at);
+    this.#left -= n;
+    this.#sink.data(chunk.subarray(at, at + n));
+    return at + n;
   }
 
   #headBytes(chunk: Buffer, at: number): number {
