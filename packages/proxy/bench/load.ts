@@ -1,5 +1,18 @@
 import { type Dispatcher, request } from 'undici';
 
+/**
+ * Requests of `closedLoop` that failed, per dispatcher: counted rather than thrown, so that a
+ * peer dropping one kept-alive connection does not end the whole run; the bench prints them.
+ */
+export const failures = new Map<Dispatcher, { count: number; last: string }>();
+
+function fail(dispatcher: Dispatcher, why: string): void {
+  const failed = failures.get(dispatcher) ?? { count: 0, last: '' };
+  failed.count++;
+  failed.last = why;
+  failures.set(dispatcher, failed);
+}
+
 /** `concurrency` loops issuing requests for `ms`; returns how many completed. */
 export async function closedLoop(
   dispatcher: Dispatcher,
@@ -13,9 +26,15 @@ export async function closedLoop(
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        const res = await request(url, { dispatcher, headers });
-        await res.body.dump();
-        count++;
+        try {
+          const res = await request(url, { dispatcher, headers });
+          await res.body.dump();
+          // An error answer is quick to make: it must not count as throughput.
+          if (res.statusCode >= 400) fail(dispatcher, `status ${res.statusCode}`);
+          else count++;
+        } catch (error) {
+          fail(dispatcher, (error as Error).message);
+        }
       }
     }),
   );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
-import { closedLoop, download, eventDelays, median, timed } from './load.ts';
+import { closedLoop, download, eventDelays, failures, median, timed } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -358,6 +358,20 @@ try {
     ],
     rows,
   );
+  const pathNames = new Map<Dispatcher | undefined, string>([
+    [direct, 'direct'],
+    [viaSbx, 'sbx, intercepted'],
+    [forward, 'sbx, forwarded'],
+    [bypass, 'sbx, bypass tunnel'],
+    [viaMitm, 'mitmdump'],
+    [tinyForward, 'tinyproxy, forwarded'],
+    [tinyTunnel, 'tinyproxy, tunnel'],
+  ]);
+  for (const [dispatcher, failed] of failures) {
+    console.log(
+      `${pathNames.get(dispatcher) ?? 'a path'}: ${failed.count} requests failed (the last: ${failed.last})`,
+    );
+  }
   console.log(
     `\n${ROUNDS} interleaved rounds of ${SECONDS} s (ratios: median of the rounds, range in brackets); loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
   );
