@@ -73,7 +73,8 @@ export function requestHead(method: string, path: string, headers: readonly stri
  * kept a few seconds, at most `maxOrigins` origins (the least recently used one's closed).
  *
  * sbx's own client rather than undici's: an intercepted request on a kept-alive connection
- * costs the proxy ~40% less CPU this way (see the README's benchmark section).
+ * costs the proxy a quarter to a third less CPU this way at 1 concurrent, a tenth to a quarter
+ * at 32 (see the README's benchmark section).
  */
 export class Upstreams {
   readonly #idle: Lru<string, Connection[]>;
