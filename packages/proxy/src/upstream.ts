@@ -79,6 +79,8 @@ export function requestHead(method: string, path: string, headers: readonly stri
 export class Upstreams {
   readonly #idle: Lru<string, Connection[]>;
   readonly #all = new Set<Connection>();
+  /** The last TLS session ticket per origin, for resumption when a new connection is needed. */
+  readonly #sessions: Lru<string, Buffer>;
   readonly #secureContext: SecureContext | undefined;
   readonly #idleTimeoutMs: number;
   /** Closes idle connections past their keep-alive time; runs only while there are some. */
@@ -92,6 +94,7 @@ export class Upstreams {
       this.#idleCount -= connections.length;
       for (const c of connections.splice(0)) c.socket.destroy();
     });
+    this.#sessions = new Lru(options.maxOrigins);
     this.#secureContext = options.upstreamCa?.length
       ? createSecureContext({ ca: [...rootCertificates, ...options.upstreamCa] })
       : undefined;
@@ -104,15 +107,21 @@ export class Upstreams {
    */
   dial(origin: Origin): Socket {
     const { secure, address, port, name } = origin;
+    const key = keyOf(origin);
+    const session = secure ? this.#sessions.get(key) : undefined;
     const socket = secure
       ? tlsConnect({
           host: address,
           port,
           servername: isIP(name) ? undefined : name,
           ...(this.#secureContext ? { secureContext: this.#secureContext } : {}),
+          ...(session ? { session } : {}),
           ALPNProtocols: ['http/1.1'],
         })
       : netConnect({ host: address, port });
+    // The next connection to the same origin resumes this TLS session (the certificate was
+    // checked for the same name at the same address when the session began).
+    if (secure) socket.on('session', (ticket: Buffer) => this.#sessions.set(key, ticket));
     socket.setNoDelay(true);
     const timedOut = () =>
       socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
@@ -202,6 +211,7 @@ export class Upstreams {
     for (const c of this.#all) c.socket.destroy();
     this.#all.clear();
     this.#idle.clear();
+    this.#sessions.clear();
   }
 
   get idleTimeoutMs(): number {

@@ -2,7 +2,7 @@
 // ordinary, or not at all: kept-alive reuse, framing, stale connections.
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import type { CertificateAuthority } from '../src/index.ts';
 import { closeWhenDone, curl, startProxy, until } from './harness.ts';
@@ -13,6 +13,8 @@ interface Raw {
   port: number;
   connections: number;
   closed: number;
+  /** Per TLS connection, whether it resumed an earlier session. */
+  resumed: boolean[];
   /** Request lines, and whole heads (latin1: one char per byte). */
   requests: string[];
   heads: string[];
@@ -31,12 +33,14 @@ async function rawUpstream(
     port: 0,
     connections: 0,
     closed: 0,
+    resumed: [],
     requests: [],
     heads: [],
     close: async () => {},
   };
   const onSocket = (socket: Socket) => {
     raw.connections++;
+    if (ca) raw.resumed.push((socket as TLSSocket).isSessionReused());
     let buf = '';
     let index = 0;
     socket.on('error', () => {});
@@ -125,6 +129,22 @@ describe('upstream connections', () => {
     await until(() => upstream.closed === 1, 4000);
     expect(await sequence(proxy.port, [get])).toEqual(['HTTP/1.1 200 OK']);
     expect(upstream.connections).toBe(2);
+  });
+
+  it('resumes the TLS session of the last connection to the same origin', async () => {
+    const upstreamCa = await upstreamAuthority();
+    const upstream = await rawUpstream(
+      (socket) => socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'),
+      upstreamCa,
+    );
+    const proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem },
+    );
+    const url = `https://localhost:${upstream.port}/`;
+    const r = await curl(['-x', proxy.url, '--cacert', proxy.caFile, url, url, url]);
+    expect(r.body).toBe('ok\n200ok\n200ok');
+    expect(upstream.resumed).toEqual([false, true, true]);
   });
 
   it('passes on a chunked response that arrives a byte at a time', async () => {
