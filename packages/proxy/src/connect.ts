@@ -83,7 +83,7 @@ export function handleConnect(
       };
       if (decision.tunnel === 'mitm') {
         open();
-        intercept(state, socket, head, { target, addresses, secure: false }, record);
+        intercept(state, socket, head, { target, addresses, secure: false }, record, address);
         return;
       }
       const relay = new Relay(socket);

@@ -17,6 +17,7 @@ export function intercept(
   head: Buffer,
   tunnel: Tunnel,
   record: ProxyEvent,
+  address: string,
 ): void {
   // A client gets as long for its first byte and TLS handshake as for a request head: a
   // tunnel held open by a silent client or a partial ClientHello is a slowloris too.
@@ -27,6 +28,10 @@ export function intercept(
     socket.unshift(chunk);
     const first = chunk[0]!;
     if (first === TLS_HANDSHAKE) {
+      // The upstream connection is dialled while the client's handshake runs (its first
+      // request will be to the CONNECT host, at the address admitted for the tunnel).
+      const { name, port } = tunnel.target;
+      state.upstreams.preconnect({ secure: true, address, port, name });
       terminate(state, socket, tunnel, record, deadline).catch(() => socket.destroy());
     } else if (first >= 0x41 && first <= 0x5a) {
       // From the request's first byte on, the HTTP server's head deadline applies.

@@ -79,6 +79,9 @@ export function requestHead(method: string, path: string, headers: readonly stri
 export class Upstreams {
   readonly #idle: Lru<string, Connection[]>;
   readonly #all = new Set<Connection>();
+  /** Connections dialled ahead of a request, not yet taken (one per origin). */
+  readonly #connecting = new Map<string, Connection>();
+  readonly #maxEarly: number;
   /** The last TLS session ticket per origin, for resumption when a new connection is needed. */
   readonly #sessions: Lru<string, Buffer>;
   readonly #secureContext: SecureContext | undefined;
@@ -95,6 +98,7 @@ export class Upstreams {
       for (const c of connections.splice(0)) c.socket.destroy();
     });
     this.#sessions = new Lru(options.maxOrigins);
+    this.#maxEarly = options.maxOrigins;
     this.#secureContext = options.upstreamCa?.length
       ? createSecureContext({ ca: [...rootCertificates, ...options.upstreamCa] })
       : undefined;
@@ -149,6 +153,11 @@ export class Upstreams {
   /** An idle connection to `origin` (most recently used first), else a new one. */
   take(origin: Origin, fresh = false): Connection {
     const key = keyOf(origin);
+    const early = fresh ? undefined : this.#connecting.get(key);
+    if (early) {
+      this.#connecting.delete(key);
+      return early;
+    }
     const idle = fresh ? undefined : this.#idle.get(key);
     if (idle?.length) {
       const now = performance.now();
@@ -161,6 +170,28 @@ export class Upstreams {
     const connection = new Connection(this, key, this.dial(origin));
     this.#all.add(connection);
     return connection;
+  }
+
+  /**
+   * Dials `origin` ahead of a request (a client inside a mitm tunnel is still in its TLS
+   * handshake): the upstream's TCP and TLS handshakes overlap the client's. Nothing is sent;
+   * the connection waits, like an idle one, for the tunnel's first request. Skipped when the
+   * origin has an idle or early connection already.
+   */
+  preconnect(origin: Origin): void {
+    const key = keyOf(origin);
+    if (this.#closed || this.#connecting.has(key) || this.#idle.get(key)?.length) return;
+    if (this.#connecting.size >= this.#maxEarly) return;
+    const connection = new Connection(this, key, this.dial(origin));
+    this.#all.add(connection);
+    this.#connecting.set(key, connection);
+  }
+
+  /** An early connection became ready before a request took it: it waits as an idle one. */
+  parked(connection: Connection): void {
+    if (this.#connecting.get(connection.key) !== connection) return;
+    this.#connecting.delete(connection.key);
+    this.release(connection, KEEP_ALIVE_MS);
   }
 
   /** A connection done with its exchange: kept for the next request to its origin, or closed. */
@@ -197,6 +228,8 @@ export class Upstreams {
   /** Forgets a closed connection. */
   forget(connection: Connection): void {
     this.#all.delete(connection);
+    if (this.#connecting.get(connection.key) === connection)
+      this.#connecting.delete(connection.key);
     const idle = this.#idle.get(connection.key);
     const at = idle?.indexOf(connection) ?? -1;
     if (at >= 0) {
@@ -211,6 +244,7 @@ export class Upstreams {
     for (const c of this.#all) c.socket.destroy();
     this.#all.clear();
     this.#idle.clear();
+    this.#connecting.clear();
     this.#sessions.clear();
   }
 
@@ -250,7 +284,8 @@ class Connection {
     socket.once('ready', () => {
       this.ready = true;
       socket.setTimeout(pool.idleTimeoutMs);
-      this.exchange?.send();
+      if (this.exchange) this.exchange.send();
+      else pool.parked(this);
     });
     socket.on('data', (chunk: Buffer) => {
       try {

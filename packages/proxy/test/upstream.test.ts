@@ -8,6 +8,7 @@ import type { CertificateAuthority } from '../src/index.ts';
 import { closeWhenDone, curl, startProxy, until } from './harness.ts';
 import { ask, rawExchange } from './raw.ts';
 import { upstreamAuthority } from './servers.ts';
+import { openTunnel, tlsOver } from './tunnel.ts';
 
 interface Raw {
   port: number;
@@ -145,6 +146,25 @@ describe('upstream connections', () => {
     const r = await curl(['-x', proxy.url, '--cacert', proxy.caFile, url, url, url]);
     expect(r.body).toBe('ok\n200ok\n200ok');
     expect(upstream.resumed).toEqual([false, true, true]);
+  });
+
+  it('dials the upstream while the client is still in its TLS handshake, and uses that connection', async () => {
+    const upstreamCa = await upstreamAuthority();
+    const upstream = await rawUpstream((socket) => socket.write(OK), upstreamCa);
+    const proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem },
+    );
+    const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
+    // Connected (TLS done) upstream before the client has sent any request.
+    await until(() => upstream.connections === 1);
+    expect(upstream.requests).toEqual([]);
+    const get = `GET /early HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`;
+    expect(await ask(tls as unknown as Socket, get)).toBe('HTTP/1.1 200 OK');
+    expect(upstream.requests).toEqual(['GET /early HTTP/1.1']);
+    expect(upstream.connections).toBe(1);
+    tls.destroy();
   });
 
   it('passes on a chunked response that arrives a byte at a time', async () => {
