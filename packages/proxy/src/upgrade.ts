@@ -9,7 +9,7 @@ import { requestTarget } from './request-target.ts';
 import { splice } from './splice.ts';
 import type { ProxyState } from './state.ts';
 import { formatAuthority } from './target.ts';
-import { requestHead } from './upstream.ts';
+import { requestHead } from './upstream-exchange.ts';
 
 const KEEP = new Set(['upgrade', 'connection']);
 
