@@ -21,7 +21,7 @@ export function forward(
   res: ServerResponse,
   expectContinue: boolean,
 ): void {
-  const exchange = new Exchange(state, res, newEvent(state.sandbox, 'request', req.method ?? ''));
+  const exchange = new Downstream(state, res, newEvent(state.sandbox, 'request', req.method ?? ''));
   const { record } = exchange;
   const where = requestTarget(req, state.tunnels.get(req.socket as never));
   if (!where.ok) {
@@ -92,11 +92,12 @@ export function forward(
 }
 
 /**
- * One request's way back: streams the upstream response to the client chunk by chunk, with
- * backpressure both ways, and emits the log record when the client side closes. One object
- * per request (a closure per handler method would be six).
+ * The client's side of one request (the upstream side is upstream-exchange.ts): streams the
+ * upstream response to the client chunk by chunk, with backpressure both ways, and emits the
+ * log record when the client side closes. One object per request (a closure per handler
+ * method would be six).
  */
-class Exchange implements UpstreamHandler {
+class Downstream implements UpstreamHandler {
   readonly record: ProxyEvent;
   where = '';
   #upstream: UpstreamExchange | undefined;
