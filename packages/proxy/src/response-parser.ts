@@ -1,3 +1,12 @@
+import {
+  BAD_FIELD_CHARS,
+  BodyReader,
+  CRLF2,
+  contentLength,
+  onlyChunked,
+  TOKEN,
+  trimOws,
+} from './http1.ts';
 import { MAX_HEADER_SIZE } from './limits.ts';
 
 /** An upstream response sbx will not pass on: the exchange fails (502, or the stream is cut). */
@@ -16,25 +25,12 @@ export interface ResponseSink {
 enum State {
   Idle,
   Head,
-  Fixed,
-  ChunkSize,
-  ChunkData,
-  ChunkDataEnd,
-  Trailers,
-  UntilClose,
+  Body,
 }
 
-const CRLF2 = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
-const BAD_FIELD_CHARS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
 const KEEP_ALIVE_TIMEOUT = /(?:^|,)[\t ]*timeout[\t ]*=[\t ]*(\d{1,9})/i;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(?:[\t ]*;[^\0-\x08\x0a-\x1f\x7f]*)?$/;
-const DIGITS = /^\d{1,15}$/;
-/** A chunk-size line with its extensions; longer is an attack, not a size. */
-const MAX_LINE = 4096;
 
 /**
  * A strict, incremental HTTP/1.1 response parser (RFC 9112) for upstream connections: CRLF
@@ -48,18 +44,18 @@ export class ResponseParser {
   #state = State.Idle;
   #method = '';
   #pending: Buffer | undefined;
-  /** Body bytes left in a fixed-length body or in the current chunk. */
-  #left = 0;
-  /** CR/LF bytes still expected after a chunk's data. */
-  #crlf = 0;
-  #line = '';
-  #trailerBytes = 0;
+  readonly #body: BodyReader;
   #reusable = false;
   /** The `Keep-Alive: timeout=N` of the last response head, if it had one. */
   keepAliveSeconds: number | undefined;
 
   constructor(sink: ResponseSink) {
     this.#sink = sink;
+    this.#body = new BodyReader(
+      { data: (chunk) => sink.data(chunk), end: () => this.#finish() },
+      'the upstream',
+      (message) => new ResponseError(message),
+    );
   }
 
   /** A request went out: the next bytes are its response (HEAD's has no body). */
@@ -67,7 +63,6 @@ export class ResponseParser {
     if (this.#state !== State.Idle) throw new ResponseError('a response is still being read');
     this.#method = method;
     this.#state = State.Head;
-    this.#trailerBytes = 0;
   }
 
   /** True while a response is expected or being read. */
@@ -83,50 +78,17 @@ export class ResponseParser {
   push(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length) {
-      switch (this.#state) {
-        case State.Idle:
-          throw new ResponseError('the upstream sent bytes no request asked for');
-        case State.Head:
-          at = this.#headBytes(chunk, at);
-          break;
-        case State.Fixed:
-          at = this.#bodyBytes(chunk, at);
-          if (this.#left === 0) this.#finish();
-          break;
-        case State.ChunkSize:
-        case State.Trailers:
-          at = this.#lineBytes(chunk, at);
-          break;
-        case State.ChunkData:
-          at = this.#bodyBytes(chunk, at);
-          if (this.#left === 0) {
-            this.#state = State.ChunkDataEnd;
-            this.#crlf = 2;
-          }
-          break;
-        case State.ChunkDataEnd: {
-          const want = this.#crlf === 2 ? 0x0d : 0x0a;
-          if (chunk[at] !== want) throw new ResponseError('a chunk does not end with CRLF');
-          at++;
-          if (--this.#crlf === 0) {
-            this.#state = State.ChunkSize;
-            this.#line = '';
-          }
-          break;
-        }
-        case State.UntilClose:
-          this.#sink.data(at === 0 ? chunk : chunk.subarray(at));
-          at = chunk.length;
-          break;
-      }
+      if (this.#state === State.Body) at = this.#body.push(chunk, at);
+      else if (this.#state === State.Head) at = this.#headBytes(chunk, at);
+      else throw new ResponseError('the upstream sent bytes no request asked for');
     }
   }
 
   /** The upstream closed its side: ends a body read until close, else the response is cut. */
   eof(): void {
-    if (this.#state === State.UntilClose) {
+    if (this.#body.untilClose) {
       this.#reusable = false;
-      this.#finish();
+      this.#body.eof();
       return;
     }
     if (this.#state !== State.Idle) {
@@ -136,14 +98,6 @@ export class ResponseParser {
           : 'the upstream closed the connection without responding',
       );
     }
-  }
-
-  /** Up to `#left` body bytes from `at`, handed on as they are; returns where they end. */
-  #bodyBytes(chunk: Buffer, at: number): number {
-    const n = Math.min(this.#left, chunk.length - at);
-    this.#left -= n;
-    this.#sink.data(chunk.subarray(at, at + n));
-    return at + n;
   }
 
   #headBytes(chunk: Buffer, at: number): number {
@@ -213,83 +167,27 @@ export class ResponseParser {
       return;
     }
     // Framing is settled before the head is passed on: a response refused here gets a 502.
-    let body: State.Idle | State.Fixed | State.ChunkSize | State.UntilClose;
-    if (this.#method === 'HEAD' || code === 204 || code === 304) body = State.Idle;
+    let length = -1;
+    if (this.#method === 'HEAD' || code === 204 || code === 304) length = 0;
     else if (codings !== undefined) {
       if (lengths !== undefined) {
         throw new ResponseError('the response has both Content-Length and Transfer-Encoding');
       }
-      const list = codings
-        .split(',')
-        .map((c) => trimOws(c).toLowerCase())
-        .filter((c) => c !== '');
-      if (list.length !== 1 || list[0] !== 'chunked') {
+      if (!onlyChunked(codings)) {
         throw new ResponseError(`unsupported transfer coding "${codings.slice(0, 40)}"`);
       }
-      body = State.ChunkSize;
     } else if (lengths !== undefined) {
       // Repeated (as headers or in a list) only with the same value.
-      const first = lengths.includes(',') ? trimOws(lengths.split(',')[0]!) : lengths;
-      if (!DIGITS.test(first))
-        throw new ResponseError('the response has an invalid Content-Length');
-      if (first !== lengths) {
-        for (const l of lengths.split(',')) {
-          if (trimOws(l) !== first) {
-            throw new ResponseError('the response has an invalid Content-Length');
-          }
-        }
-      }
-      this.#left = Number(first);
-      body = this.#left === 0 ? State.Idle : State.Fixed;
-    } else {
-      close = true;
-      body = State.UntilClose;
-    }
+      const n = contentLength(lengths);
+      if (n === undefined) throw new ResponseError('the response has an invalid Content-Length');
+      length = n;
+    } else close = true;
     this.#reusable = !close;
     this.#sink.head(code, status[3] ?? '', headers);
-    if (body === State.Idle) this.#finish();
-    else {
-      this.#state = body;
-      this.#line = '';
-    }
-  }
-
-  /** A chunk-size or trailer line, CRLF-terminated, possibly split over several reads. */
-  #lineBytes(chunk: Buffer, at: number): number {
-    const lf = chunk.indexOf(0x0a, at);
-    const end = lf < 0 ? chunk.length : lf + 1;
-    this.#line += chunk.toString('latin1', at, end);
-    const limit = this.#state === State.Trailers ? MAX_HEADER_SIZE : MAX_LINE;
-    if (this.#line.length + this.#trailerBytes > limit) {
-      throw new ResponseError('a chunk-size or trailer line is too long');
-    }
-    if (lf < 0) return end;
-    const line = this.#line;
-    this.#line = '';
-    if (line.length < 2 || line.charCodeAt(line.length - 2) !== 0x0d) {
-      throw new ResponseError('a chunked body line does not end with CRLF');
-    }
-    const text = line.slice(0, -2);
-    if (this.#state === State.Trailers) {
-      if (text === '') {
-        this.#finish();
-        return end;
-      }
-      const colon = text.indexOf(':');
-      if (colon <= 0 || !TOKEN.test(text.slice(0, colon)) || !FIELD_VALUE.test(text)) {
-        throw new ResponseError('the upstream sent a malformed trailer line');
-      }
-      this.#trailerBytes += line.length;
-      return end;
-    }
-    const size = CHUNK_SIZE.exec(text);
-    if (!size) throw new ResponseError('the upstream sent an invalid chunk size');
-    this.#left = Number.parseInt(size[1]!, 16);
-    if (this.#left === 0) {
-      this.#state = State.Trailers;
-      this.#trailerBytes = 0;
-    } else this.#state = State.ChunkData;
-    return end;
+    this.#state = State.Body;
+    if (length >= 0) this.#body.fixed(length);
+    else if (codings !== undefined) this.#body.chunked();
+    else this.#body.readUntilClose();
   }
 
   #finish(): void {
@@ -297,20 +195,4 @@ export class ResponseParser {
     this.#pending = undefined;
     this.#sink.end(this.#reusable);
   }
-}
-
-/** Strips optional whitespace (SP, HTAB) at both ends, in linear time. */
-function trimOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 0x20 || value.charCodeAt(start) === 0x09)) {
-    start++;
-  }
-  while (
-    end > start &&
-    (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)
-  ) {
-    end--;
-  }
-  return start === 0 && end === value.length ? value : value.slice(start, end);
 }

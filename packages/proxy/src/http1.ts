@@ -1,0 +1,220 @@
+import { MAX_HEADER_SIZE } from './limits.ts';
+
+// What sbx's two HTTP/1.1 parsers share (RFC 9112): the grammar of header fields, the
+// framing rules, and the decoder of a message body. The request parser reads what clients
+// send (request-parser.ts), the response parser what upstreams answer (response-parser.ts).
+
+export const CRLF2 = Buffer.from('\r\n\r\n');
+export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A field value: no control characters but HTAB. */
+export const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
+/** What no header line may hold: control characters but HTAB, CR or LF outside CRLF. */
+export const BAD_FIELD_CHARS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(?:[\t ]*;[^\0-\x08\x0a-\x1f\x7f]*)?$/;
+const DIGITS = /^\d{1,15}$/;
+/** A chunk-size line with its extensions; longer is an attack, not a size. */
+const MAX_LINE = 4096;
+
+/** Strips optional whitespace (SP, HTAB) at both ends, in linear time. */
+export function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 0x20 || value.charCodeAt(start) === 0x09)) {
+    start++;
+  }
+  while (
+    end > start &&
+    (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)
+  ) {
+    end--;
+  }
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+/**
+ * The length a message's Content-Length values (joined by commas when repeated) state, or
+ * undefined when they are invalid: repeated only with the same value, digits only.
+ */
+export function contentLength(lengths: string): number | undefined {
+  const first = lengths.includes(',') ? trimOws(lengths.split(',')[0]!) : lengths;
+  if (!DIGITS.test(first)) return undefined;
+  if (first !== lengths) {
+    for (const l of lengths.split(',')) if (trimOws(l) !== first) return undefined;
+  }
+  return Number(first);
+}
+
+/** True when the Transfer-Encoding values (joined by commas) are exactly `chunked`. */
+export function onlyChunked(codings: string): boolean {
+  const list = codings
+    .split(',')
+    .map((c) => trimOws(c).toLowerCase())
+    .filter((c) => c !== '');
+  return list.length === 1 && list[0] === 'chunked';
+}
+
+/** Where a message body goes: a chunk at a time (subarrays of what arrived), then its end. */
+export interface BodySink {
+  data(chunk: Buffer): void;
+  end(): void;
+}
+
+enum Body {
+  None,
+  Fixed,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose,
+}
+
+/**
+ * The body of one message: a fixed length, chunked (decoded: sizes, extensions and trailers
+ * are checked and dropped), or everything until the connection closes. `who` names the sender
+ * in error messages ("the upstream", "the client"); `error` makes the parser's error type.
+ */
+export class BodyReader {
+  #state = Body.None;
+  /** Body bytes left in a fixed-length body or in the current chunk. */
+  #left = 0;
+  /** CR/LF bytes still expected after a chunk's data. */
+  #crlf = 0;
+  #line = '';
+  #trailerBytes = 0;
+
+  constructor(
+    private readonly sink: BodySink,
+    private readonly who: string,
+    private readonly error: (message: string) => Error,
+  ) {}
+
+  /** True while a body is being read. */
+  get active(): boolean {
+    return this.#state !== Body.None;
+  }
+
+  /** True while the body runs until the connection closes. */
+  get untilClose(): boolean {
+    return this.#state === Body.UntilClose;
+  }
+
+  fixed(length: number): void {
+    this.#left = length;
+    this.#state = Body.Fixed;
+    if (length === 0) this.#finish();
+  }
+
+  chunked(): void {
+    this.#state = Body.ChunkSize;
+    this.#line = '';
+    this.#trailerBytes = 0;
+  }
+
+  readUntilClose(): void {
+    this.#state = Body.UntilClose;
+  }
+
+  /** Consumes body bytes of `chunk` from `at`; returns where the body (or the chunk) ends. */
+  push(chunk: Buffer, at: number): number {
+    while (at < chunk.length && this.#state !== Body.None) {
+      switch (this.#state) {
+        case Body.Fixed:
+          at = this.#bodyBytes(chunk, at);
+          if (this.#left === 0) this.#finish();
+          break;
+        case Body.ChunkSize:
+        case Body.Trailers:
+          at = this.#lineBytes(chunk, at);
+          break;
+        case Body.ChunkData:
+          at = this.#bodyBytes(chunk, at);
+          if (this.#left === 0) {
+            this.#state = Body.ChunkDataEnd;
+            this.#crlf = 2;
+          }
+          break;
+        case Body.ChunkDataEnd: {
+          const want = this.#crlf === 2 ? 0x0d : 0x0a;
+          if (chunk[at] !== want) throw this.error('a chunk does not end with CRLF');
+          at++;
+          if (--this.#crlf === 0) {
+            this.#state = Body.ChunkSize;
+            this.#line = '';
+          }
+          break;
+        }
+        case Body.UntilClose:
+          this.sink.data(at === 0 ? chunk : chunk.subarray(at));
+          at = chunk.length;
+          break;
+      }
+    }
+    return at;
+  }
+
+  /** The sender closed its side: ends a body read until close; false if one was cut short. */
+  eof(): boolean {
+    if (this.#state === Body.UntilClose) {
+      this.#finish();
+      return true;
+    }
+    return this.#state === Body.None;
+  }
+
+  /** Forgets the body being read (the connection is going away). */
+  reset(): void {
+    this.#state = Body.None;
+  }
+
+  /** Up to `#left` body bytes from `at`, handed on as they are; returns where they end. */
+  #bodyBytes(chunk: Buffer, at: number): number {
+    const n = Math.min(this.#left, chunk.length - at);
+    this.#left -= n;
+    this.sink.data(chunk.subarray(at, at + n));
+    return at + n;
+  }
+
+  /** A chunk-size or trailer line, CRLF-terminated, possibly split over several reads. */
+  #lineBytes(chunk: Buffer, at: number): number {
+    const lf = chunk.indexOf(0x0a, at);
+    const end = lf < 0 ? chunk.length : lf + 1;
+    this.#line += chunk.toString('latin1', at, end);
+    const limit = this.#state === Body.Trailers ? MAX_HEADER_SIZE : MAX_LINE;
+    if (this.#line.length + this.#trailerBytes > limit) {
+      throw this.error('a chunk-size or trailer line is too long');
+    }
+    if (lf < 0) return end;
+    const line = this.#line;
+    this.#line = '';
+    if (line.length < 2 || line.charCodeAt(line.length - 2) !== 0x0d) {
+      throw this.error('a chunked body line does not end with CRLF');
+    }
+    const text = line.slice(0, -2);
+    if (this.#state === Body.Trailers) {
+      if (text === '') {
+        this.#finish();
+        return end;
+      }
+      const colon = text.indexOf(':');
+      if (colon <= 0 || !TOKEN.test(text.slice(0, colon)) || !FIELD_VALUE.test(text)) {
+        throw this.error(`${this.who} sent a malformed trailer line`);
+      }
+      this.#trailerBytes += line.length;
+      return end;
+    }
+    const size = CHUNK_SIZE.exec(text);
+    if (!size) throw this.error(`${this.who} sent an invalid chunk size`);
+    this.#left = Number.parseInt(size[1]!, 16);
+    if (this.#left === 0) {
+      this.#state = Body.Trailers;
+      this.#trailerBytes = 0;
+    } else this.#state = Body.ChunkData;
+    return end;
+  }
+
+  #finish(): void {
+    this.#state = Body.None;
+    this.sink.end();
+  }
+}
