@@ -1,10 +1,10 @@
-import type { IncomingMessage } from 'node:http';
 import { type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { intercept } from './intercept.ts';
 import { Relay } from './relay.ts';
 import { replyRaw } from './reply.ts';
+import type { ClientRequest } from './request-parser.ts';
 import { splice } from './splice.ts';
 import type { ProxyState } from './state.ts';
 import { parseAuthority } from './target.ts';
@@ -40,7 +40,7 @@ export function closeTunnel(state: ProxyState, socket: Socket, meter: TunnelMete
  */
 export function handleConnect(
   state: ProxyState,
-  req: IncomingMessage,
+  req: ClientRequest,
   socket: Socket,
   head: Buffer,
 ): void {
@@ -54,10 +54,10 @@ export function handleConnect(
   };
   const { record } = meter;
   socket.once('close', () => closeTunnel(state, socket, meter));
-  const target = parseAuthority(req.url ?? '', null);
+  const target = parseAuthority(req.url, null);
   if (!target) {
     record.status = 400;
-    record.url = `tcp://${(req.url ?? '').slice(0, 200)}`;
+    record.url = `tcp://${req.url.slice(0, 200)}`;
     replyRaw(socket, 400, 'sbx proxy: CONNECT needs host:port\n');
     return;
   }

@@ -1,11 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { ClientResponse } from './client.ts';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { endToEnd } from './headers.ts';
 import { reply } from './reply.ts';
+import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
-import type { ProxyState } from './state.ts';
+import type { ProxyState, Tunnel } from './state.ts';
 import { formatAuthority } from './target.ts';
 import type { ProxyEvent } from './types.ts';
 import type { UpstreamExchange, UpstreamHandler } from './upstream.ts';
@@ -17,13 +19,14 @@ import type { UpstreamExchange, UpstreamHandler } from './upstream.ts';
  */
 export function forward(
   state: ProxyState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  expectContinue: boolean,
+  req: ClientRequest,
+  res: ClientResponse,
+  body: Readable | null,
+  inTunnel: Tunnel | undefined,
 ): void {
-  const exchange = new Downstream(state, res, newEvent(state.sandbox, 'request', req.method ?? ''));
+  const exchange = new Downstream(state, res, newEvent(state.sandbox, 'request', req.method));
   const { record } = exchange;
-  const where = requestTarget(req, state.tunnels.get(req.socket as never));
+  const where = requestTarget(req, inTunnel);
   if (!where.ok) {
     if (where.target) {
       record.host = where.target.name;
@@ -38,9 +41,7 @@ export function forward(
   record.host = target.name;
   record.port = target.port;
   record.url = eventUrl(scheme, target.name, target.port, path);
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined ||
-    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  const hasBody = body !== null;
   const proceed = (decided: Decided) => {
     const admitted = admit(decided, target, state.sandbox, record);
     if (!admitted.ok) {
@@ -59,18 +60,17 @@ export function forward(
     headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
     headers.push('via', via);
     if (credential) headers.push(credential.header, credential.value);
-    const chunked = req.headers['transfer-encoding'] !== undefined;
-    if (expectContinue) res.writeContinue();
+    if (req.expectContinue && hasBody) res.writeContinue();
     exchange.where = `${target.name}:${target.port}`;
     exchange.attach(
       state.upstreams.request(
         { secure, address, port: target.port, name: target.name },
         {
           path,
-          method: req.method!,
+          method: req.method,
           headers,
-          body: hasBody ? req : req.headers['content-length'] === '0' ? '' : null,
-          chunked: hasBody && chunked,
+          body,
+          chunked: req.body === 'chunked',
         },
         exchange,
       ),
@@ -103,20 +103,20 @@ class Downstream implements UpstreamHandler {
   #upstream: UpstreamExchange | undefined;
   #gone = false;
   readonly #state: ProxyState;
-  readonly #res: ServerResponse;
+  readonly #res: ClientResponse;
   readonly #start = performance.now();
 
-  constructor(state: ProxyState, res: ServerResponse, record: ProxyEvent) {
+  constructor(state: ProxyState, res: ClientResponse, record: ProxyEvent) {
     this.#state = state;
     this.#res = res;
     this.record = record;
-    res.once('close', () => this.#closed());
+    res.onDone = (finished) => this.#closed(finished);
   }
 
-  #closed(): void {
+  #closed(finished: boolean): void {
     const res = this.#res;
     const { record } = this;
-    if (!res.writableFinished) {
+    if (!finished) {
       this.#gone = true;
       this.#upstream?.abort();
     }
@@ -139,7 +139,7 @@ class Downstream implements UpstreamHandler {
     const { headers, via } = endToEnd(raw);
     headers.push('via', via);
     try {
-      this.#res.writeHead(statusCode, statusMessage || undefined, headers);
+      this.#res.writeHead(statusCode, statusMessage, headers);
     } catch {
       this.#upstream?.abort();
       reply(this.#res, 502, `sbx proxy: ${this.where} sent an invalid response head\n`, true);
@@ -147,18 +147,9 @@ class Downstream implements UpstreamHandler {
   }
 
   onResponseData(chunk: Buffer): boolean {
-    const res = this.#res;
     this.record.bytesIn += chunk.length;
-    // Corked until the end of this tick, as Node does for chunked bodies: the head, the
-    // chunk and an end parsed in the same read leave in one write (one TLS record, one
-    // syscall); nothing waits for more data (server-sent events leave at once).
-    const socket = res.socket;
-    if (socket && !socket.writableCorked) {
-      socket.cork();
-      process.nextTick(uncork, socket);
-    }
-    if (res.write(chunk)) return true;
-    res.once('drain', () => this.#upstream?.resume());
+    if (this.#res.write(chunk)) return true;
+    this.#res.onDrain(() => this.#upstream?.resume());
     return false;
   }
 
@@ -171,10 +162,6 @@ class Downstream implements UpstreamHandler {
     if (res.headersSent) res.destroy();
     else reply(res, 502, `sbx proxy: ${this.where} failed: ${describe(error)}\n`, true);
   }
-}
-
-function uncork(socket: { uncork(): void }): void {
-  socket.uncork();
 }
 
 function describe(error: Error): string {

@@ -1,5 +1,6 @@
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { serveClient } from './client.ts';
 import type { ProxyState, Tunnel } from './state.ts';
 import { canonical } from './target.ts';
 import type { ProxyEvent } from './types.ts';
@@ -36,8 +37,7 @@ export function intercept(
     } else if (first >= 0x41 && first <= 0x5a) {
       // From the request's first byte on, the HTTP server's head deadline applies.
       clearTimeout(deadline);
-      state.tunnels.set(socket, tunnel);
-      state.inner.emit('connection', socket);
+      serveClient(state, socket, tunnel);
       socket.resume();
     } else {
       record.action = 'denied';
@@ -94,6 +94,5 @@ async function terminate(
     // A client that names no server is only fine for an IP address (SNI cannot carry one).
     if (!tls.servername && !isIP(target.host)) reject();
   });
-  state.tunnels.set(tls as unknown as Socket, secured);
-  state.inner.emit('connection', tls);
+  serveClient(state, tls as unknown as Socket, secured);
 }

@@ -1,11 +1,11 @@
-import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { type CertificateAuthority, createCertificateAuthority } from './ca/authority.ts';
+import { serveClient, sweepClients } from './client.ts';
 import { CredentialInjector } from './credentials.ts';
 import { ProxyError } from './errors.ts';
 import { emitTo } from './events.ts';
+import { SOCKET_HIGH_WATER_MARK } from './limits.ts';
 import { systemResolver } from './resolver.ts';
-import { httpServer } from './servers.ts';
 import type { ProxyState } from './state.ts';
 import type {
   Credentials,
@@ -67,11 +67,10 @@ export function createProxy(options: ProxyOptions): ProxyServer {
     },
     idleTimeoutMs,
     headersTimeoutMs,
-    tunnels: new WeakMap(),
     spliced: new Set(),
-    inner: httpServer(() => state, true, headersTimeoutMs),
+    clients: new Set(),
   };
-  state.inner.timeout = idleTimeoutMs;
+  let sweeper: NodeJS.Timeout | undefined;
 
   const proxy: ProxyServer = {
     listen(portOrTarget?: number | ListenTarget, host?: string) {
@@ -81,20 +80,22 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         );
       const target: ListenTarget =
         typeof portOrTarget === 'object' ? portOrTarget : { port: portOrTarget ?? 0, host };
-      const s = httpServer(() => state, false, headersTimeoutMs);
-      s.timeout = idleTimeoutMs;
-      s.on('connection', (socket: Socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-      });
+      const s = createServer(
+        { allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK },
+        (socket) => {
+          sockets.add(socket);
+          socket.once('close', () => sockets.delete(socket));
+          serveClient(state, socket, undefined);
+        },
+      );
       server = s;
-      // The inner server never listens, and Node starts checking request-head deadlines on
-      // 'listening': without this, a tunnel's client could hold a request head open forever.
-      state.inner.emit('listening');
+      // Request-head deadlines and keep-alive ends are checked a few times per deadline.
+      const every = Math.max(50, Math.min(30_000, Math.floor(headersTimeoutMs / 4)));
+      sweeper = setInterval(sweepClients, every, state).unref();
       return new Promise((resolve, reject) => {
         s.once('error', (error) => {
           server = undefined;
-          state.inner.close(() => {});
+          clearInterval(sweeper);
           reject(
             new ProxyError('SBX_PROXY_LISTEN', `cannot listen: ${error.message}`, { cause: error }),
           );
@@ -114,7 +115,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       const s = server;
       server = undefined;
       const closed = s ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined;
-      if (s) state.inner.close(() => {});
+      clearInterval(sweeper);
       for (const socket of sockets) socket.destroy();
       for (const live of state.spliced) live.destroy();
       await Promise.all([closed, state.upstreams.close()]);

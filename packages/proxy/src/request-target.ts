@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Tunnel } from './state.ts';
 import { parseAuthority, splitAbsolute, type Target } from './target.ts';
 
@@ -11,8 +10,11 @@ export type RequestTarget =
  * Inside one: the CONNECT target, and the Host header (and any absolute URL) must name it
  * exactly, else 421 (domain fronting).
  */
-export function requestTarget(req: IncomingMessage, tunnel: Tunnel | undefined): RequestTarget {
-  const url = req.url ?? '';
+export function requestTarget(
+  req: { url: string; host: string | undefined },
+  tunnel: Tunnel | undefined,
+): RequestTarget {
+  const url = req.url;
   if (!tunnel) {
     const split = splitAbsolute(url);
     if (!split) {
@@ -41,7 +43,7 @@ export function requestTarget(req: IncomingMessage, tunnel: Tunnel | undefined):
     }
     path = split.path;
   }
-  const hostHeader = req.headers.host;
+  const hostHeader = req.host;
   if (hostHeader === undefined || hostHeader !== tunnel.hostOk) {
     const named = hostHeader === undefined ? undefined : parseAuthority(hostHeader, defaultPort);
     if (!named || named.host !== target.host || named.port !== target.port) {

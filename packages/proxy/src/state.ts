@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { CertificateAuthority } from './ca/authority.ts';
+import type { ClientConnection } from './client.ts';
 import type { CredentialInjector } from './credentials.ts';
 import type { Decided } from './decide.ts';
 import type { Target } from './target.ts';
@@ -39,7 +38,7 @@ export interface ProxyState {
   readonly idleTimeoutMs: number;
   /** Deadline for a request head, and for a mitm tunnel's TLS handshake or first byte. */
   readonly headersTimeoutMs: number;
-  readonly tunnels: WeakMap<Socket, Tunnel>;
   readonly spliced: Set<Spliced>;
-  readonly inner: Server;
+  /** Client connections served (not those handed over to a tunnel or upgrade). */
+  readonly clients: Set<ClientConnection>;
 }

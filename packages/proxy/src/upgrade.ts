@@ -1,13 +1,13 @@
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { credentialFor } from './credentials.ts';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { endToEnd } from './headers.ts';
 import { replyRaw } from './reply.ts';
+import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
 import { splice } from './splice.ts';
-import type { ProxyState } from './state.ts';
+import type { ProxyState, Tunnel } from './state.ts';
 import { formatAuthority } from './target.ts';
 import { requestHead } from './upstream-exchange.ts';
 
@@ -19,13 +19,14 @@ const KEEP = new Set(['upgrade', 'connection']);
  */
 export function handleUpgrade(
   state: ProxyState,
-  req: IncomingMessage,
+  req: ClientRequest,
   socket: Socket,
   head: Buffer,
+  inTunnel: Tunnel | undefined,
 ): void {
   socket.on('error', () => socket.destroy());
   const start = performance.now();
-  const record = newEvent(state.sandbox, 'request', req.method ?? '');
+  const record = newEvent(state.sandbox, 'request', req.method);
   let base: [number, number] | undefined;
   socket.once('close', () => {
     if (base) {
@@ -39,7 +40,7 @@ export function handleUpgrade(
     record.status = status;
     replyRaw(socket, status, body);
   };
-  const where = requestTarget(req, state.tunnels.get(socket));
+  const where = requestTarget(req, inTunnel);
   if (!where.ok) {
     fail(where.status, where.body);
     return;
@@ -68,7 +69,7 @@ export function handleUpgrade(
       headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
       headers.push('via', via);
       if (credential) headers.push(credential.header, credential.value);
-      const text = requestHead(req.method!, path, headers);
+      const text = requestHead(req.method, path, headers);
       const upstream = state.upstreams.dial({
         secure,
         address,

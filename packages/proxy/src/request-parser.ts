@@ -1,0 +1,293 @@
+import {
+  BAD_FIELD_CHARS,
+  BodyReader,
+  CRLF2,
+  contentLength,
+  onlyChunked,
+  TOKEN,
+  trimOws,
+} from './http1.ts';
+import { MAX_HEADER_SIZE } from './limits.ts';
+
+/** A request sbx refuses to read: answered with `status`, then the connection closes. */
+export class RequestError extends Error {
+  readonly code = 'SBX_CLIENT_REQUEST';
+  constructor(
+    readonly status: 400 | 417 | 431 | 505,
+    message: string,
+    /** The start of the refused head (for the log: its request line), when there was one. */
+    readonly raw?: Buffer,
+  ) {
+    super(message);
+  }
+}
+
+/** A parsed request head. */
+export interface ClientRequest {
+  method: string;
+  /** The request-target as sent (origin-, absolute- or authority-form, or `*`). */
+  url: string;
+  /** The minor version: HTTP/1.0 or HTTP/1.1. */
+  version: 0 | 1;
+  /** [name, value, …] as sent, values without surrounding whitespace. */
+  rawHeaders: string[];
+  /** The Host header (one at most; HTTP/1.1 requires exactly one). */
+  host: string | undefined;
+  /** The body's framing, and its length when fixed. */
+  body: 'none' | 'fixed' | 'chunked';
+  length: number;
+  expectContinue: boolean;
+  /** False when the connection closes after the response (`Connection: close`, HTTP/1.0). */
+  keepAlive: boolean;
+  /** An `Upgrade` named in `Connection` (WebSocket): the connection is handed over after the head. */
+  upgrade: boolean;
+}
+
+/** Where parsed requests go: each head, its body a chunk at a time, then its end. */
+export interface RequestSink {
+  head(request: ClientRequest): void;
+  data(chunk: Buffer): void;
+  end(): void;
+}
+
+enum State {
+  Head,
+  Body,
+  /** CONNECT or an upgrade: the bytes after its head are not HTTP. */
+  HandedOver,
+}
+
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
+/** Where a head's start is kept for the log of a refused request: its request line. */
+const RAW_KEPT = 8300;
+
+/**
+ * A strict, incremental HTTP/1.1 request parser (RFC 9112) for client connections, the
+ * sandbox's side, so every byte is hostile: CRLF line ends only, no obs-fold, no control
+ * characters in a field, no whitespace before a colon, exactly one Host in HTTP/1.1,
+ * Content-Length repeated only with one value, Transfer-Encoding only `chunked` and never with
+ * Content-Length (request smuggling), a head of 64 KiB at most. Anything else throws
+ * `RequestError`, after which the connection is closed.
+ *
+ * `push` stops at the end of each request (a pipelined next one waits until the response has
+ * gone) and after the head of a CONNECT or an upgrade, and returns where it stopped.
+ */
+export class RequestParser {
+  readonly #sink: RequestSink;
+  readonly #body: BodyReader;
+  #state = State.Head;
+  #pending: Buffer | undefined;
+  #ended = false;
+
+  constructor(sink: RequestSink) {
+    this.#sink = sink;
+    this.#body = new BodyReader(
+      {
+        data: (chunk) => sink.data(chunk),
+        end: () => {
+          this.#state = State.Head;
+          this.#ended = true;
+          sink.end();
+        },
+      },
+      'the client',
+      (message) => new RequestError(400, message),
+    );
+  }
+
+  /** True once part of a request head has arrived and its end has not. */
+  get headStarted(): boolean {
+    return this.#state === State.Head && this.#pending !== undefined;
+  }
+
+  /** True between requests (the last one read whole, the next not begun). */
+  get idle(): boolean {
+    return this.#state === State.Head && this.#pending === undefined;
+  }
+
+  /** The bytes of a request head begun and not finished (for the log of a refused one). */
+  get partialHead(): Buffer | undefined {
+    return this.#pending;
+  }
+
+  /**
+   * Parses `chunk` from `at` up to the end of one request (or of a CONNECT's or upgrade's head)
+   * and returns where it stopped: `chunk.length` when it needs more bytes.
+   */
+  push(chunk: Buffer, at = 0): number {
+    this.#ended = false;
+    while (at < chunk.length && !this.#ended) {
+      if (this.#state === State.Body) at = this.#body.push(chunk, at);
+      else if (this.#state === State.Head) at = this.#headBytes(chunk, at);
+      else throw new RequestError(400, 'bytes after a CONNECT or upgrade head');
+    }
+    return at;
+  }
+
+  /** The client closed its side; false when it did so in the middle of a request. */
+  eof(): boolean {
+    if (this.#state === State.Body) return false;
+    return this.#pending === undefined;
+  }
+
+  #headBytes(chunk: Buffer, at: number): number {
+    const prior = this.#pending?.length ?? 0;
+    let buf = prior ? Buffer.concat([this.#pending!, chunk.subarray(at)]) : chunk.subarray(at);
+    // Empty lines before a request line are ignored (RFC 9112 2.2); they count as read.
+    let skipped = 0;
+    while (buf[skipped] === 0x0d && buf[skipped + 1] === 0x0a) skipped += 2;
+    if (skipped) {
+      buf = buf.subarray(skipped);
+      if (buf.length === 0) {
+        this.#pending = undefined;
+        return chunk.length;
+      }
+    }
+    const end = buf.indexOf(CRLF2, Math.max(0, prior - skipped - 3));
+    if (end < 0 || end > MAX_HEADER_SIZE) {
+      if (end >= 0 || buf.length > MAX_HEADER_SIZE) {
+        throw new RequestError(431, 'the request head is too large', keep(buf));
+      }
+      this.#pending = Buffer.from(buf);
+      return chunk.length;
+    }
+    this.#pending = undefined;
+    let request: ClientRequest;
+    try {
+      request = parseHead(buf.toString('latin1', 0, end));
+    } catch (error) {
+      if (error instanceof RequestError) {
+        throw new RequestError(error.status, error.message, keep(buf.subarray(0, end)));
+      }
+      throw error;
+    }
+    // Bytes of this chunk consumed: the head's end minus what was pending before the chunk.
+    const after = at + skipped + end + 4 - prior;
+    if (request.method === 'CONNECT' || request.upgrade) {
+      this.#state = State.HandedOver;
+      this.#ended = true;
+      this.#sink.head(request);
+      return after;
+    }
+    this.#state = State.Body;
+    this.#sink.head(request);
+    if (request.body === 'chunked') this.#body.chunked();
+    else this.#body.fixed(request.length);
+    return after;
+  }
+}
+
+function keep(buf: Buffer): Buffer {
+  return Buffer.from(buf.subarray(0, RAW_KEPT));
+}
+
+/** The request line and header fields of one head (without its final CRLF CRLF). */
+function parseHead(text: string): ClientRequest {
+  let eol = text.indexOf('\r\n');
+  if (eol < 0) eol = text.length;
+  const line = REQUEST_LINE.exec(eol === text.length ? text : text.slice(0, eol));
+  if (!line) throw new RequestError(400, 'the request line is malformed');
+  if (line[3] !== '1' || (line[4] !== '0' && line[4] !== '1')) {
+    throw new RequestError(505, `HTTP/${line[3]}.${line[4]} is not supported`);
+  }
+  if (eol < text.length && BAD_FIELD_CHARS.test(text.slice(eol + 2))) {
+    throw new RequestError(400, 'a header line is malformed');
+  }
+  const method = line[1]!;
+  const version = line[4] === '1' ? 1 : 0;
+  const rawHeaders: string[] = [];
+  let lengths: string | undefined;
+  let codings: string | undefined;
+  let host: string | undefined;
+  let hosts = 0;
+  let expect: string | undefined;
+  let upgradeHeader = false;
+  let close = version === 0;
+  let upgradeToken = false;
+  for (let at = eol + 2; at < text.length; at = eol + 2) {
+    eol = text.indexOf('\r\n', at);
+    if (eol < 0) eol = text.length;
+    const colon = text.indexOf(':', at);
+    const name = colon > at && colon < eol ? text.slice(at, colon) : '';
+    // A name that is no token (empty, whitespace before the colon, obs-fold) is refused.
+    if (!TOKEN.test(name)) throw new RequestError(400, 'a header line is malformed');
+    const value = trimOws(text.slice(colon + 1, eol));
+    rawHeaders.push(name, value);
+    // Only the headers that frame or route the message matter here.
+    const n = name.length;
+    if (n !== 4 && n !== 6 && n !== 7 && n !== 10 && n !== 14 && n !== 17) continue;
+    switch (name.toLowerCase()) {
+      case 'host':
+        host = value;
+        hosts++;
+        break;
+      case 'content-length':
+        lengths = lengths === undefined ? value : `${lengths},${value}`;
+        break;
+      case 'transfer-encoding':
+        codings = codings === undefined ? value : `${codings},${value}`;
+        break;
+      case 'connection':
+        for (const token of value.split(',')) {
+          const t = trimOws(token).toLowerCase();
+          if (t === 'close') close = true;
+          else if (t === 'upgrade') upgradeToken = true;
+        }
+        break;
+      case 'upgrade':
+        upgradeHeader = true;
+        break;
+      case 'expect':
+        expect = expect === undefined ? value : `${expect},${value}`;
+        break;
+    }
+  }
+  if (hosts > 1 || (hosts === 0 && version === 1)) {
+    throw new RequestError(
+      400,
+      hosts ? 'the request has more than one Host' : 'the request has no Host',
+    );
+  }
+  let body: ClientRequest['body'] = 'none';
+  let length = 0;
+  if (codings !== undefined) {
+    if (lengths !== undefined) {
+      throw new RequestError(400, 'the request has both Content-Length and Transfer-Encoding');
+    }
+    if (version === 0) throw new RequestError(400, 'Transfer-Encoding in an HTTP/1.0 request');
+    if (!onlyChunked(codings))
+      throw new RequestError(400, 'the only transfer coding accepted is chunked');
+    body = 'chunked';
+  } else if (lengths !== undefined) {
+    const n = contentLength(lengths);
+    if (n === undefined) throw new RequestError(400, 'the request has an invalid Content-Length');
+    length = n;
+    if (n > 0) body = 'fixed';
+  }
+  const upgrade = upgradeHeader && upgradeToken && method !== 'CONNECT';
+  if ((method === 'CONNECT' || upgrade) && body !== 'none') {
+    throw new RequestError(
+      400,
+      `a ${upgrade ? 'protocol upgrade' : 'CONNECT'} request with a body`,
+    );
+  }
+  let expectContinue = false;
+  if (expect !== undefined) {
+    if (expect.toLowerCase() !== '100-continue') {
+      throw new RequestError(417, 'the only expectation supported is 100-continue');
+    }
+    expectContinue = true;
+  }
+  return {
+    method,
+    url: line[2]!,
+    version,
+    rawHeaders,
+    host,
+    body,
+    length,
+    expectContinue,
+    keepAlive: !close,
+    upgrade,
+  };
+}
