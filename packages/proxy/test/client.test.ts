@@ -35,6 +35,11 @@ describe('the proxy as an HTTP/1.1 server', () => {
       `${requests}GET ${base}/echo?i=4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
     );
     expect(statusLines(r.text)).toEqual(Array(4).fill('HTTP/1.1 200 OK'));
+    // Kept alive (and saying for how long) but for the last, which asked to close.
+    expect(r.text.match(/^(keep-alive|connection): .*$/gim)).toEqual([
+      ...Array(3).fill('keep-alive: timeout=60'),
+      'connection: close',
+    ]);
     expect(r.text.match(/"url":"[^"]+"/g)).toEqual([
       '"url":"/echo?i=1"',
       '"url":"/echo?i=2"',
