@@ -53,6 +53,84 @@ export function onlyChunked(codings: string): boolean {
   return list.length === 1 && list[0] === 'chunked';
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** A message head found whole: its bytes (`text` is the part before the blank line). */
+export interface Head {
+  text: string;
+  /** The head's bytes, blank line included, with what the chunk held before it. */
+  bytes: Buffer;
+  /** Where in the chunk passed to `HeadReader.read` the head's bytes end. */
+  next: number;
+}
+
+/**
+ * Gathers a message head that may arrive over many reads, in linear time however small they
+ * are: earlier pieces are kept as they came and joined once, when the blank line that ends the
+ * head has arrived. A head (before its blank line) of more than `MAX_HEADER_SIZE` bytes is
+ * refused, wherever the reads split it.
+ */
+export class HeadReader {
+  #pieces: Buffer[] = [];
+  #length = 0;
+  /** The last (up to 3) bytes gathered: a blank line may start in them. */
+  #tail: Buffer = EMPTY;
+
+  constructor(private readonly tooLarge: (partial: Buffer) => Error) {}
+
+  /** Bytes of an unfinished head gathered so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The unfinished head gathered so far, if any. */
+  partial(): Buffer | undefined {
+    return this.#length ? Buffer.concat(this.#pieces) : undefined;
+  }
+
+  clear(): void {
+    this.#pieces = [];
+    this.#length = 0;
+    this.#tail = EMPTY;
+  }
+
+  /** Reads `chunk` from `at`: the whole head once it has ended, else undefined (all kept). */
+  read(chunk: Buffer, at: number): Head | undefined {
+    const rest = at === 0 ? chunk : chunk.subarray(at);
+    const prior = this.#length;
+    let end = -1;
+    if (prior) {
+      // A blank line across the previous read's end, else one inside this read.
+      const tail = this.#tail;
+      const joint = Buffer.concat([tail, rest.subarray(0, 3)]).indexOf(CRLF2);
+      if (joint >= 0) end = prior - tail.length + joint;
+      else {
+        const inside = rest.indexOf(CRLF2);
+        if (inside >= 0) end = prior + inside;
+      }
+    } else end = rest.indexOf(CRLF2);
+    if (end < 0) {
+      // Refused once no blank line could still end it within the limit.
+      if (prior + rest.length > MAX_HEADER_SIZE + 3) {
+        throw this.tooLarge(Buffer.concat([...this.#pieces, rest]));
+      }
+      this.#pieces.push(Buffer.from(rest));
+      this.#length += rest.length;
+      const joined = rest.length >= 3 ? rest : Buffer.concat([this.#tail, rest]);
+      this.#tail = Buffer.from(joined.subarray(Math.max(0, joined.length - 3)));
+      return undefined;
+    }
+    const bytes = prior ? Buffer.concat([...this.#pieces, rest]) : rest;
+    if (end > MAX_HEADER_SIZE) throw this.tooLarge(bytes.subarray(0, end));
+    this.clear();
+    return {
+      text: bytes.toString('latin1', 0, end),
+      bytes: bytes.subarray(0, end + 4),
+      next: at + end + 4 - prior,
+    };
+  }
+}
+
 /** Where a message body goes: a chunk at a time (subarrays of what arrived), then its end. */
 export interface BodySink {
   data(chunk: Buffer): void;

@@ -1,13 +1,12 @@
 import {
   BAD_FIELD_CHARS,
   BodyReader,
-  CRLF2,
   contentLength,
+  HeadReader,
   onlyChunked,
   TOKEN,
   trimOws,
 } from './http1.ts';
-import { MAX_HEADER_SIZE } from './limits.ts';
 
 /** A request sbx refuses to read: answered with `status`, then the connection closes. */
 export class RequestError extends Error {
@@ -58,6 +57,11 @@ enum State {
 }
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
+/**
+ * uri-host [":" port] (RFC 9112 3.2, RFC 3986 3.2.2): an IP literal (a zone as RFC 6874 has
+ * it) or a reg-name, or empty. What it names is parsed (strictly) where it matters.
+ */
+const HOST = /^(?:\[[0-9A-Za-z:.%_~-]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::\d{0,5})?$/;
 /** Where a head's start is kept for the log of a refused request: its request line. */
 const RAW_KEPT = 8300;
 
@@ -76,7 +80,11 @@ export class RequestParser {
   readonly #sink: RequestSink;
   readonly #body: BodyReader;
   #state = State.Head;
-  #pending: Buffer | undefined;
+  readonly #heads = new HeadReader(
+    (partial) => new RequestError(431, 'the request head is too large', keep(partial)),
+  );
+  /** A CR ended the last read before any head byte: the LF of an empty line may follow. */
+  #cr = false;
   #ended = false;
 
   constructor(sink: RequestSink) {
@@ -97,17 +105,17 @@ export class RequestParser {
 
   /** True once part of a request head has arrived and its end has not. */
   get headStarted(): boolean {
-    return this.#state === State.Head && this.#pending !== undefined;
+    return this.#state === State.Head && (this.#heads.length > 0 || this.#cr);
   }
 
   /** True between requests (the last one read whole, the next not begun). */
   get idle(): boolean {
-    return this.#state === State.Head && this.#pending === undefined;
+    return this.#state === State.Head && this.#heads.length === 0 && !this.#cr;
   }
 
   /** The bytes of a request head begun and not finished (for the log of a refused one). */
   get partialHead(): Buffer | undefined {
-    return this.#pending;
+    return this.#heads.partial();
   }
 
   /**
@@ -127,42 +135,36 @@ export class RequestParser {
   /** The client closed its side; false when it did so in the middle of a request. */
   eof(): boolean {
     if (this.#state === State.Body) return false;
-    return this.#pending === undefined;
+    return this.#heads.length === 0;
   }
 
   #headBytes(chunk: Buffer, at: number): number {
-    const prior = this.#pending?.length ?? 0;
-    let buf = prior ? Buffer.concat([this.#pending!, chunk.subarray(at)]) : chunk.subarray(at);
-    // Empty lines before a request line are ignored (RFC 9112 2.2); they count as read.
-    let skipped = 0;
-    while (buf[skipped] === 0x0d && buf[skipped + 1] === 0x0a) skipped += 2;
-    if (skipped) {
-      buf = buf.subarray(skipped);
-      if (buf.length === 0) {
-        this.#pending = undefined;
+    if (this.#heads.length === 0) {
+      // Empty lines before a request line are ignored (RFC 9112 2.2), even split across reads.
+      if (this.#cr) {
+        if (chunk[at] !== 0x0a) throw new RequestError(400, 'the request line is malformed');
+        this.#cr = false;
+        at++;
+      }
+      while (chunk[at] === 0x0d && chunk[at + 1] === 0x0a) at += 2;
+      if (at === chunk.length) return at;
+      if (at === chunk.length - 1 && chunk[at] === 0x0d) {
+        this.#cr = true;
         return chunk.length;
       }
     }
-    const end = buf.indexOf(CRLF2, Math.max(0, prior - skipped - 3));
-    if (end < 0 || end > MAX_HEADER_SIZE) {
-      if (end >= 0 || buf.length > MAX_HEADER_SIZE) {
-        throw new RequestError(431, 'the request head is too large', keep(buf));
-      }
-      this.#pending = Buffer.from(buf);
-      return chunk.length;
-    }
-    this.#pending = undefined;
+    const head = this.#heads.read(chunk, at);
+    if (!head) return chunk.length;
     let request: ClientRequest;
     try {
-      request = parseHead(buf.toString('latin1', 0, end));
+      request = parseHead(head.text);
     } catch (error) {
       if (error instanceof RequestError) {
-        throw new RequestError(error.status, error.message, keep(buf.subarray(0, end)));
+        throw new RequestError(error.status, error.message, keep(head.bytes.subarray(0, -4)));
       }
       throw error;
     }
-    // Bytes of this chunk consumed: the head's end minus what was pending before the chunk.
-    const after = at + skipped + end + 4 - prior;
+    const after = head.next;
     if (request.method === 'CONNECT' || request.upgrade) {
       this.#state = State.HandedOver;
       this.#ended = true;
@@ -264,7 +266,9 @@ function parseHead(text: string): ClientRequest {
     length = n;
     if (n > 0) body = 'fixed';
   }
-  const upgrade = upgradeHeader && upgradeToken && method !== 'CONNECT';
+  if (host !== undefined && !HOST.test(host)) throw new RequestError(400, 'the Host is invalid');
+  // HTTP/1.0 cannot upgrade and has no expectations (RFC 9110 7.8, 10.1.1: ignored).
+  const upgrade = version === 1 && upgradeHeader && upgradeToken && method !== 'CONNECT';
   if ((method === 'CONNECT' || upgrade) && body !== 'none') {
     throw new RequestError(
       400,
@@ -272,7 +276,7 @@ function parseHead(text: string): ClientRequest {
     );
   }
   let expectContinue = false;
-  if (expect !== undefined) {
+  if (expect !== undefined && version === 1) {
     if (expect.toLowerCase() !== '100-continue') {
       throw new RequestError(417, 'the only expectation supported is 100-continue');
     }

@@ -1,13 +1,12 @@
 import {
   BAD_FIELD_CHARS,
   BodyReader,
-  CRLF2,
   contentLength,
+  HeadReader,
   onlyChunked,
   TOKEN,
   trimOws,
 } from './http1.ts';
-import { MAX_HEADER_SIZE } from './limits.ts';
 
 /** An upstream response sbx will not pass on: the exchange fails (502, or the stream is cut). */
 export class ResponseError extends Error {
@@ -43,7 +42,7 @@ export class ResponseParser {
   readonly #sink: ResponseSink;
   #state = State.Idle;
   #method = '';
-  #pending: Buffer | undefined;
+  readonly #heads = new HeadReader(() => new ResponseError('the response head is too large'));
   readonly #body: BodyReader;
   #reusable = false;
   /** The `Keep-Alive: timeout=N` of the last response head, if it had one. */
@@ -72,7 +71,7 @@ export class ResponseParser {
 
   /** True once any byte of the current response's head has arrived. */
   get started(): boolean {
-    return this.#state !== State.Head || this.#pending !== undefined;
+    return this.#state !== State.Head || this.#heads.length > 0;
   }
 
   push(chunk: Buffer): void {
@@ -101,19 +100,10 @@ export class ResponseParser {
   }
 
   #headBytes(chunk: Buffer, at: number): number {
-    const prior = this.#pending?.length ?? 0;
-    const buf = prior ? Buffer.concat([this.#pending!, chunk.subarray(at)]) : chunk.subarray(at);
-    const end = buf.indexOf(CRLF2, Math.max(0, prior - 3));
-    if (end < 0) {
-      if (buf.length > MAX_HEADER_SIZE) throw new ResponseError('the response head is too large');
-      this.#pending = Buffer.from(buf);
-      return chunk.length;
-    }
-    if (end > MAX_HEADER_SIZE) throw new ResponseError('the response head is too large');
-    this.#pending = undefined;
-    this.#head(buf.toString('latin1', 0, end));
-    // Bytes of this chunk consumed: the head's end minus what was pending before the chunk.
-    return at + end + 4 - prior;
+    const head = this.#heads.read(chunk, at);
+    if (!head) return chunk.length;
+    this.#head(head.text);
+    return head.next;
   }
 
   #head(text: string): void {
@@ -192,7 +182,7 @@ export class ResponseParser {
 
   #finish(): void {
     this.#state = State.Idle;
-    this.#pending = undefined;
+    this.#heads.clear();
     this.#sink.end(this.#reusable);
   }
 }

@@ -87,7 +87,7 @@ describe('encoded blocked destinations (--allow-host *)', () => {
     '3232235521',
   ];
 
-  // Node's parser refuses raw non-ASCII bytes in a request line before the policy sees them.
+  // sbx's request parser refuses raw non-ASCII bytes in a request line before the policy sees them.
   const rawRefusal = (host: string) =>
     /^[\x20-\x7e]*$/.test(host) ? 'HTTP/1.1 403 Forbidden' : 'HTTP/1.1 400 Bad Request';
 

@@ -1,0 +1,1081 @@
+import { describe, expect, it } from 'vitest';
+import { type ClientRequest, RequestError, RequestParser } from './request-parser.ts';
+
+/** What a parser reported for one input, with the absolute offsets `push` returned. */
+interface Run {
+  parser: RequestParser;
+  heads: ClientRequest[];
+  /** The body of each head, as the `data` calls delivered it. */
+  bodies: string[];
+  /** The `data` calls of each head (split feeds deliver a body in several). */
+  dataCalls: number[];
+  /** Where each finished request ended: the offset `push` returned when it ended. */
+  ends: number[];
+  /** head / data / end, in the order the sink saw them. */
+  log: string;
+  /** How many times `end` was called. */
+  endCalls: number;
+  /** Where feeding stopped: after a CONNECT or upgrade head, else the end of the input. */
+  stopped: number;
+  /** A sink call out of order, or a `push` that ended two requests at once. */
+  violations: string[];
+}
+
+function newRun(): Run {
+  const run: Run = {
+    parser: undefined as unknown as RequestParser,
+    heads: [],
+    bodies: [],
+    dataCalls: [],
+    ends: [],
+    log: '',
+    endCalls: 0,
+    stopped: 0,
+    violations: [],
+  };
+  let open = false;
+  run.parser = new RequestParser({
+    head: (request) => {
+      if (open) run.violations.push('head inside a request');
+      run.heads.push(request);
+      run.bodies.push('');
+      run.dataCalls.push(0);
+      run.log += 'h';
+      open = !(request.method === 'CONNECT' || request.upgrade);
+    },
+    data: (chunk) => {
+      if (!open) run.violations.push('data outside a request');
+      const i = run.bodies.length - 1;
+      run.bodies[i] += chunk.toString('latin1');
+      run.dataCalls[i]!++;
+      run.log += 'd';
+    },
+    end: () => {
+      if (!open) run.violations.push('end outside a request');
+      open = false;
+      run.endCalls++;
+      run.log += 'e';
+    },
+  });
+  return run;
+}
+
+const handedOver = (run: Run) => {
+  const last = run.heads.at(-1);
+  return last !== undefined && (last.method === 'CONNECT' || last.upgrade);
+};
+
+/**
+ * Feeds `text` in pieces ending at `cuts` (then at its end), each piece pushed from the offset
+ * the previous `push` returned, until it is consumed or a CONNECT or upgrade head took it.
+ */
+function feedCuts(run: Run, text: string, cuts: number[]): Run {
+  const bytes = Buffer.from(text, 'latin1');
+  let start = 0;
+  for (const stop of [...cuts, bytes.length]) {
+    const piece = bytes.subarray(start, stop);
+    let at = 0;
+    while (at < piece.length) {
+      const ended = run.endCalls;
+      const next = run.parser.push(piece, at);
+      if (next <= at || next > piece.length) {
+        throw new Error(`push(${at}) of ${piece.length} bytes returned ${next}`);
+      }
+      const endsNow = run.endCalls - ended;
+      if (endsNow > 1) run.violations.push('one push ended two requests');
+      if (endsNow === 1) run.ends.push(start + next);
+      at = next;
+      if (handedOver(run)) {
+        run.stopped = start + at;
+        return run;
+      }
+    }
+    start = stop;
+  }
+  run.stopped = bytes.length;
+  return run;
+}
+
+/** The RequestError `fn` throws (anything else fails the test), or undefined. */
+function thrown(fn: () => unknown): RequestError | undefined {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RequestError);
+    return error as RequestError;
+  }
+  return undefined;
+}
+
+/** Feeds `text` in pieces of `size` bytes. */
+function feed(text: string, size = 1 << 20, run = newRun()): Run {
+  const cuts: number[] = [];
+  for (let at = size; at < text.length; at += size) cuts.push(at);
+  return feedCuts(run, text, cuts);
+}
+
+/** The error `text` is refused with, fed whole and a byte at a time (the same both ways). */
+function refusal(text: string, sizes = [1 << 20, 1]): RequestError {
+  let first: RequestError | undefined;
+  for (const size of sizes) {
+    let caught: unknown;
+    try {
+      feed(text, size);
+    } catch (error) {
+      caught = error;
+    }
+    if (caught === undefined) throw new Error(`accepted (fed in pieces of ${size}): ${text}`);
+    expect(caught).toBeInstanceOf(RequestError);
+    const error = caught as RequestError;
+    if (first) expect([error.status, error.message]).toEqual([first.status, first.message]);
+    first ??= error;
+  }
+  return first!;
+}
+
+function request(fields: Partial<ClientRequest>): ClientRequest {
+  return {
+    method: 'GET',
+    url: '/',
+    version: 1,
+    rawHeaders: [],
+    host: undefined,
+    body: 'none',
+    length: 0,
+    expectContinue: false,
+    keepAlive: true,
+    upgrade: false,
+    ...fields,
+  };
+}
+
+const GET =
+  'GET http://example.com/a?b=c HTTP/1.1\r\nHost: example.com\r\nX-A:  spaced \t\r\n' +
+  'Accept: */*\r\nX-Empty:\r\nX-Colon: a:b\r\n\r\n';
+const GET_HEAD = request({
+  url: 'http://example.com/a?b=c',
+  rawHeaders: [
+    'Host',
+    'example.com',
+    'X-A',
+    'spaced',
+    'Accept',
+    '*/*',
+    'X-Empty',
+    '',
+    'X-Colon',
+    'a:b',
+  ],
+  host: 'example.com',
+});
+const POST =
+  'POST /up HTTP/1.1\r\nhost: a.test\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\n' +
+  'hello world';
+const CHUNKED =
+  'POST /up HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n' +
+  '5;name=value\r\nhello\r\n1 ; x="y z"\r\n \r\na\r\n0123456789\r\n' +
+  '0;last\r\nTrailer-X: y\r\nTrailer-Y:z\r\n\r\n';
+const CONNECT = 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n';
+const UPGRADE =
+  'GET /chat HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\n' +
+  'Connection: keep-alive, Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n';
+const TLS_BYTES = '\x16\x03\x01\x00\x05hello';
+
+describe('RequestParser: reading requests', () => {
+  it('reads a GET with headers, split at every byte and at every size', () => {
+    const check = (run: Run) => {
+      expect(run.heads).toEqual([GET_HEAD]);
+      expect(run.bodies).toEqual(['']);
+      expect(run.log).toBe('he');
+      expect(run.ends).toEqual([GET.length]);
+      expect(run.violations).toEqual([]);
+      expect(run.parser.idle).toBe(true);
+      expect(run.parser.eof()).toBe(true);
+    };
+    for (let cut = 0; cut <= GET.length; cut++) check(feedCuts(newRun(), GET, [cut]));
+    for (let size = 1; size <= GET.length; size++) check(feed(GET, size));
+  });
+
+  it('reads a Content-Length body split at every byte: data, then end', () => {
+    const check = (run: Run) => {
+      expect(run.heads).toEqual([
+        request({
+          method: 'POST',
+          url: '/up',
+          rawHeaders: ['host', 'a.test', 'Content-Length', '11', 'Connection', 'keep-alive'],
+          host: 'a.test',
+          body: 'fixed',
+          length: 11,
+        }),
+      ]);
+      expect(run.bodies).toEqual(['hello world']);
+      expect(run.log).toMatch(/^hd+e$/);
+      expect(run.ends).toEqual([POST.length]);
+      expect(run.violations).toEqual([]);
+      expect(run.parser.eof()).toBe(true);
+    };
+    for (let cut = 0; cut <= POST.length; cut++) check(feedCuts(newRun(), POST, [cut]));
+    for (let size = 1; size <= POST.length; size++) check(feed(POST, size));
+    // A byte at a time, a body byte is one data call.
+    expect(feed(POST, 1).dataCalls).toEqual([11]);
+  });
+
+  it('decodes a chunked body with extensions and trailers, split at every byte', () => {
+    const check = (run: Run) => {
+      expect(run.heads).toEqual([
+        request({
+          method: 'POST',
+          url: '/up',
+          rawHeaders: ['Host', 'a.test', 'Transfer-Encoding', 'chunked'],
+          host: 'a.test',
+          body: 'chunked',
+        }),
+      ]);
+      expect(run.bodies).toEqual(['hello 0123456789']);
+      expect(run.log).toMatch(/^hd+e$/);
+      expect(run.ends).toEqual([CHUNKED.length]);
+      expect(run.violations).toEqual([]);
+      expect(run.parser.eof()).toBe(true);
+    };
+    for (let cut = 0; cut <= CHUNKED.length; cut++) check(feedCuts(newRun(), CHUNKED, [cut]));
+    for (let size = 1; size <= CHUNKED.length; size++) check(feed(CHUNKED, size));
+    for (let a = 60; a < CHUNKED.length; a += 3) {
+      for (let b = a; b < CHUNKED.length; b += 5) check(feedCuts(newRun(), CHUNKED, [a, b]));
+    }
+  });
+
+  it('accepts chunked and a list of one chunked in any case, and reads zero-length bodies', () => {
+    for (const coding of ['chunked', 'CHUNKED', ' Chunked ', ', chunked,']) {
+      const run = feed(
+        `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ${coding}\r\n\r\n3\r\nabc\r\n0\r\n\r\n`,
+      );
+      expect(run.heads[0]!.body).toBe('chunked');
+      expect(run.bodies).toEqual(['abc']);
+    }
+    const empty = feed('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    expect([empty.bodies, empty.log]).toEqual([[''], 'he']);
+    const zero = feed('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n');
+    expect([zero.heads[0]!.body, zero.heads[0]!.length, zero.log]).toEqual(['none', 0, 'he']);
+  });
+
+  it('stops at the end of each pipelined request and returns the offset of the next', () => {
+    const requests = [GET, POST, CHUNKED, 'GET /last HTTP/1.0\r\n\r\n'];
+    const all = Buffer.from(requests.join(''), 'latin1');
+    const run = newRun();
+    const { parser, heads, bodies } = run;
+    let at = 0;
+    for (let i = 0; i < requests.length; i++) {
+      const next = parser.push(all, at);
+      at += requests[i]!.length;
+      expect(next).toBe(at);
+      expect(heads.length).toBe(i + 1);
+      expect(parser.idle).toBe(true);
+    }
+    expect(heads.map((h) => h.url)).toEqual(['http://example.com/a?b=c', '/up', '/up', '/last']);
+    expect(bodies).toEqual(['', 'hello world', 'hello 0123456789', '']);
+    expect(run.log).toMatch(/^heh(d+)eh(d+)ehe$/);
+    // The same stream in pieces: every request ends where the next begins.
+    for (const size of [1, 2, 7, 64, all.length]) {
+      const run = feed(all.toString('latin1'), size);
+      expect(run.ends).toEqual([
+        requests[0]!.length,
+        requests[0]!.length + requests[1]!.length,
+        all.length - requests[3]!.length,
+        all.length,
+      ]);
+      expect(run.bodies).toEqual(bodies);
+      expect(run.violations).toEqual([]);
+    }
+  });
+
+  it('skips empty lines before a request line, whole and split, and between requests', () => {
+    const text = `\r\n\r\n${GET}\r\n${POST}\r\n\r\n`;
+    for (let size = 1; size <= text.length; size++) {
+      const run = feed(text, size);
+      expect(run.heads).toEqual([GET_HEAD, expect.objectContaining({ url: '/up', length: 11 })]);
+      expect(run.bodies).toEqual(['', 'hello world']);
+      expect(run.ends).toEqual([4 + GET.length, 4 + GET.length + 2 + POST.length]);
+      expect(run.violations).toEqual([]);
+      // The trailing empty lines are read and leave the parser between requests.
+      expect(run.parser.idle).toBe(true);
+      expect(run.parser.eof()).toBe(true);
+    }
+    const { parser } = newRun();
+    expect(parser.push(Buffer.from('\r\n\r\n\r\n'))).toBe(6);
+    expect(parser.eof()).toBe(true);
+  });
+
+  it('refuses a bare LF before a request line or as a line end', () => {
+    for (const text of [
+      `\n${GET}`,
+      `\r\n\n${GET}`,
+      `\r${GET}`,
+      'GET / HTTP/1.1\nHost: a\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: a\n\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: a\r\nX: b\r\r\n\r\n',
+    ]) {
+      expect(refusal(text).status).toBe(400);
+    }
+  });
+
+  it('hands the connection over after a CONNECT head: the offset after it, then push throws', () => {
+    const text = CONNECT + TLS_BYTES;
+    const bytes = Buffer.from(text, 'latin1');
+    const run = newRun();
+    const { parser, heads } = run;
+    expect(parser.push(bytes)).toBe(CONNECT.length);
+    expect(heads).toEqual([
+      request({
+        method: 'CONNECT',
+        url: 'example.com:443',
+        rawHeaders: ['Host', 'example.com:443'],
+        host: 'example.com:443',
+      }),
+    ]);
+    expect(run.log).toBe('h');
+    expect(thrown(() => parser.push(bytes, CONNECT.length))?.status).toBe(400);
+    expect(
+      thrown(() => parser.push(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n')))?.status,
+    ).toBe(400);
+    expect(heads.length).toBe(1);
+    expect(run.log).toBe('h');
+    for (let size = 1; size <= text.length; size++) {
+      const run = feed(text, size);
+      expect(run.stopped).toBe(CONNECT.length);
+      expect([run.heads.length, run.log]).toEqual([1, 'h']);
+    }
+    // A CONNECT stating an empty body is no body.
+    const empty = 'CONNECT a:443 HTTP/1.0\r\nContent-Length: 0\r\n\r\n';
+    expect(feed(`${empty}${TLS_BYTES}`).stopped).toBe(empty.length);
+  });
+
+  it('hands the connection over after an upgrade head (Upgrade named in Connection)', () => {
+    const text = `${UPGRADE}\x81\x05hello`;
+    const bytes = Buffer.from(text, 'latin1');
+    const run = newRun();
+    const { parser, heads } = run;
+    expect(parser.push(bytes)).toBe(UPGRADE.length);
+    expect(heads[0]).toEqual(
+      request({
+        url: '/chat',
+        rawHeaders: [
+          'Host',
+          'a.test',
+          'Upgrade',
+          'websocket',
+          'Connection',
+          'keep-alive, Upgrade',
+          'Sec-WebSocket-Version',
+          '13',
+        ],
+        host: 'a.test',
+        upgrade: true,
+      }),
+    );
+    expect(run.log).toBe('h');
+    expect(thrown(() => parser.push(bytes, UPGRADE.length))?.status).toBe(400);
+    for (let size = 1; size <= text.length; size++) {
+      expect(feed(text, size).stopped).toBe(UPGRADE.length);
+    }
+    // Upgrade without the token in Connection, or the token without Upgrade: a plain request.
+    for (const fields of ['Upgrade: websocket\r\n', 'Connection: upgrade\r\n']) {
+      const run = feed(
+        `GET / HTTP/1.1\r\nHost: a\r\n${fields}\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n`,
+      );
+      expect(run.heads.map((h) => h.upgrade)).toEqual([false, false]);
+    }
+  });
+
+  it('trims only SP and HTAB around values, and keeps obs-text bytes', () => {
+    const run = feed('GET / HTTP/1.1\r\nHost: a\r\nX: \t\xa0a \xff\tb\xa0 \r\nY:\xe9\r\n\r\n');
+    expect(run.heads[0]!.rawHeaders).toEqual(['Host', 'a', 'X', '\xa0a \xff\tb\xa0', 'Y', '\xe9']);
+  });
+
+  it('accepts the same Content-Length repeated, and takes its value', () => {
+    for (const fields of [
+      'Content-Length: 5\r\nContent-Length: 5',
+      'Content-Length: 5\r\ncontent-length:5 ',
+      'Content-Length: 5, 5',
+      'Content-Length: 5,5\r\nContent-Length: 5',
+      'Content-Length: 005',
+    ]) {
+      const run = feed(`POST / HTTP/1.1\r\nHost: a\r\n${fields}\r\n\r\nhelloGET`);
+      expect([run.heads[0]!.body, run.heads[0]!.length, run.bodies[0]]).toEqual([
+        'fixed',
+        5,
+        'hello',
+      ]);
+    }
+    const big = feed('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 999999999999999\r\n\r\nab');
+    expect(big.heads[0]!.length).toBe(999_999_999_999_999);
+    expect(big.parser.eof()).toBe(false);
+  });
+
+  it('accepts HTTP/1.0 without Host, HTTP/1.0 with one, and any method token', () => {
+    const run = feed('GET http://a/ HTTP/1.0\r\n\r\n');
+    expect(run.heads).toEqual([
+      request({ url: 'http://a/', version: 0, keepAlive: false, host: undefined }),
+    ]);
+    expect(feed('GET / HTTP/1.0\r\nHost: b\r\n\r\n').heads[0]!.host).toBe('b');
+    expect(feed('OPTIONS * HTTP/1.1\r\nHost: b\r\n\r\n').heads[0]!.url).toBe('*');
+    expect(feed("M-SEARCH!#$%&'*+.^_`|~ / HTTP/1.1\r\nHost: b\r\n\r\n").heads.length).toBe(1);
+    // An empty Host is allowed (a target without an authority).
+    expect(feed('GET / HTTP/1.1\r\nHost:\r\n\r\n').heads[0]!.host).toBe('');
+  });
+
+  it('keeps the connection alive unless Connection: close or HTTP/1.0', () => {
+    const cases: [string, string, boolean][] = [
+      ['1.1', '', true],
+      ['1.1', 'Connection: keep-alive\r\n', true],
+      ['1.1', 'Connection: closed\r\n', true],
+      ['1.1', 'Connection: close\r\n', false],
+      ['1.1', 'connection: CLOSE\r\n', false],
+      ['1.1', 'Connection: keep-alive, close\r\n', false],
+      ['1.1', 'Connection: keep-alive\r\nConnection:  close \r\n', false],
+      ['1.1', 'Connection: ,\tclose,\r\n', false],
+      ['1.0', '', false],
+      ['1.0', 'Connection: keep-alive\r\n', false],
+    ];
+    for (const [version, fields, keepAlive] of cases) {
+      const run = feed(`GET / HTTP/${version}\r\nHost: a\r\n${fields}\r\n`);
+      expect([version, fields, run.heads[0]!.keepAlive]).toEqual([version, fields, keepAlive]);
+    }
+  });
+
+  it('sets expectContinue for Expect: 100-continue, in any case', () => {
+    for (const value of ['100-continue', '100-Continue', ' 100-CONTINUE\t']) {
+      const run = feed(
+        `PUT / HTTP/1.1\r\nHost: a\r\nExpect: ${value}\r\nContent-Length: 1\r\n\r\n`,
+      );
+      expect(run.heads[0]!.expectContinue).toBe(true);
+      expect(run.parser.eof()).toBe(false);
+    }
+    expect(feed('PUT / HTTP/1.1\r\nHost: a\r\n\r\n').heads[0]!.expectContinue).toBe(false);
+  });
+
+  it('tells eof() true between requests, false in the middle of a head or a body', () => {
+    const { parser } = newRun();
+    expect(parser.eof()).toBe(true);
+    expect([parser.idle, parser.headStarted]).toEqual([true, false]);
+    const text = Buffer.from(`${POST}${CHUNKED}`, 'latin1');
+    let at = parser.push(text.subarray(0, 10));
+    expect(at).toBe(10);
+    expect(parser.eof()).toBe(false);
+    expect([parser.idle, parser.headStarted]).toEqual([false, true]);
+    expect(parser.partialHead?.toString('latin1')).toBe(POST.slice(0, 10));
+    at = parser.push(text.subarray(0, POST.length - 3), 10);
+    expect(parser.eof()).toBe(false);
+    expect([parser.idle, parser.headStarted, parser.partialHead]).toEqual([
+      false,
+      false,
+      undefined,
+    ]);
+    expect(parser.push(text.subarray(0, POST.length), at)).toBe(POST.length);
+    expect(parser.eof()).toBe(true);
+    expect(parser.idle).toBe(true);
+    // In a chunked body: after its head, in a chunk, in the trailers.
+    for (const inside of ['0123', '0;last\r\nTrailer-X: y\r\n', '0;last\r\n']) {
+      const stop = POST.length + CHUNKED.indexOf(inside) + inside.length;
+      const run = newRun();
+      feedCuts(run, text.toString('latin1').slice(0, stop), []);
+      expect([inside, run.parser.eof()]).toEqual([inside, false]);
+    }
+    const whole = feed(text.toString('latin1'));
+    expect(whole.parser.eof()).toBe(true);
+  });
+});
+
+describe('RequestParser: refusals', () => {
+  const head = (fields: string, line = 'POST / HTTP/1.1') => `${line}\r\nHost: a\r\n${fields}\r\n`;
+  const chunked = (body: string) =>
+    `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${body}`;
+  const cases: [string, string, number, RegExp][] = [
+    [
+      'Content-Length with Transfer-Encoding',
+      head('Content-Length: 3\r\nTransfer-Encoding: chunked\r\n'),
+      400,
+      /both/,
+    ],
+    [
+      'Transfer-Encoding with Content-Length',
+      head('Transfer-Encoding: chunked\r\nContent-Length: 3\r\n'),
+      400,
+      /both/,
+    ],
+    [
+      'Transfer-Encoding with Content-Length: 0',
+      head('Transfer-Encoding: chunked\r\nContent-Length: 0\r\n'),
+      400,
+      /both/,
+    ],
+    [
+      'two different Content-Lengths',
+      head('Content-Length: 1\r\nContent-Length: 2\r\n'),
+      400,
+      /invalid Content-Length/,
+    ],
+    [
+      'two Content-Lengths in one line',
+      head('Content-Length: 1, 2\r\n'),
+      400,
+      /invalid Content-Length/,
+    ],
+    ...[
+      '1a',
+      '-1',
+      '+1',
+      '',
+      ' ',
+      '1 1',
+      '0x10',
+      '1.0',
+      '1e3',
+      '5,',
+      ',5',
+      '9999999999999999',
+      '5\xa0',
+      '\xa05',
+      '\u00a0',
+    ].map((value): [string, string, number, RegExp] => [
+      `Content-Length: ${JSON.stringify(value)}`,
+      head(`Content-Length: ${value}\r\n`),
+      400,
+      /invalid Content-Length/,
+    ]),
+    ...[
+      'gzip',
+      'chunked, chunked',
+      'gzip, chunked',
+      'chunked, gzip',
+      'xchunked',
+      'chunked;q=1',
+      'identity',
+      '',
+      'chunked\xa0',
+      '\xa0chunked',
+    ].map((value): [string, string, number, RegExp] => [
+      `Transfer-Encoding: ${JSON.stringify(value)}`,
+      head(`Transfer-Encoding: ${value}\r\n`),
+      400,
+      /only transfer coding/,
+    ]),
+    [
+      'Transfer-Encoding: chunked twice',
+      head('Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n'),
+      400,
+      /only transfer coding/,
+    ],
+    [
+      'Transfer-Encoding in HTTP/1.0',
+      head('Transfer-Encoding: chunked\r\n', 'POST / HTTP/1.0'),
+      400,
+      /HTTP\/1.0/,
+    ],
+    ['obs-fold (space)', head('X: a\r\n b\r\n'), 400, /header line/],
+    ['obs-fold (tab)', head('X: a\r\n\tb\r\n'), 400, /header line/],
+    ['a first header line folded', 'GET / HTTP/1.1\r\n Host: a\r\n\r\n', 400, /header line/],
+    ['space before the colon', head('Content-Length : 1\r\n'), 400, /header line/],
+    ['tab before the colon', head('X\t: 1\r\n'), 400, /header line/],
+    ['an empty field name', head(': a\r\n'), 400, /header line/],
+    ['a line without a colon', head('no colon\r\n'), 400, /header line/],
+    ['a field name that is no token', head('X(y): 1\r\n'), 400, /header line/],
+    ['a non-ASCII field name', head('X\xe9: 1\r\n'), 400, /header line/],
+    ...[
+      ['NUL', '\0'],
+      ['SOH', '\x01'],
+      ['VT', '\x0b'],
+      ['FF', '\x0c'],
+      ['ESC', '\x1b'],
+      ['DEL', '\x7f'],
+      ['a bare CR', '\r'],
+      ['a bare LF', '\n'],
+    ].map(([name, c]): [string, string, number, RegExp] => [
+      `${name} in a value`,
+      head(`X: a${c}b\r\n`),
+      400,
+      /header line/,
+    ]),
+    ['NUL in a Host', 'GET / HTTP/1.1\r\nHost: a\0.evil\r\n\r\n', 400, /header line/],
+    ['a bare LF line end', head('X: a\nY: b\r\n'), 400, /header line/],
+    ['no Host in HTTP/1.1', 'GET / HTTP/1.1\r\nX: a\r\n\r\n', 400, /no Host/],
+    ['two Hosts', 'GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n', 400, /more than one Host/],
+    ['the same Host twice', 'GET / HTTP/1.1\r\nHost: a\r\nHOST: a\r\n\r\n', 400, /more than one/],
+    ['two Hosts in HTTP/1.0', 'GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n', 400, /more than one/],
+    ...['HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', 'HTTP/3.1', 'HTTP/1.9'].map(
+      (version): [string, string, number, RegExp] => [
+        version,
+        `GET / ${version}\r\nHost: a\r\n\r\n`,
+        505,
+        /not supported/,
+      ],
+    ),
+    ...[
+      'GET /',
+      'GET / HTTP/1.1 ',
+      'GET  / HTTP/1.1',
+      ' GET / HTTP/1.1',
+      'GET\t/ HTTP/1.1',
+      'GET / http/1.1',
+      'GET / HTTP/11',
+      'GET / HTTP/1',
+      'GET / HTTP/1.10',
+      'GET / HTTP/2',
+      'G(T / HTTP/1.1',
+      '/ HTTP/1.1',
+      'GET HTTP/1.1',
+      'GET / HTTP/1.1\0',
+      'GET / HTTP/1.1.1',
+    ].map((line): [string, string, number, RegExp] => [
+      `the request line ${JSON.stringify(line)}`,
+      `${line}\r\nHost: a\r\n\r\n`,
+      400,
+      /request line/,
+    ]),
+    ...[
+      ['a space', '/a b'],
+      ['a Latin-1 byte', '/caf\xe9'],
+      ['UTF-8 bytes', Buffer.from('/café', 'utf8').toString('latin1')],
+      ['DEL', '/a\x7f'],
+      ['NUL', '/a\0'],
+      ['a tab', '/a\tb'],
+    ].map(([name, target]): [string, string, number, RegExp] => [
+      `${name} in the request-target`,
+      `GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`,
+      400,
+      /request line/,
+    ]),
+    ...['200-ok', '100-continue, foo', 'foo', '', '100-continuex'].map(
+      (value): [string, string, number, RegExp] => [
+        `Expect: ${JSON.stringify(value)}`,
+        head(`Expect: ${value}\r\n`),
+        417,
+        /100-continue/,
+      ],
+    ),
+    [
+      'CONNECT with a Content-Length body',
+      'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nContent-Length: 5\r\n\r\nhello',
+      400,
+      /CONNECT request with a body/,
+    ],
+    [
+      'CONNECT with a chunked body',
+      'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      /CONNECT request with a body/,
+    ],
+    [
+      'an upgrade with a Content-Length body',
+      `${UPGRADE.slice(0, -2)}Content-Length: 3\r\n\r\nabc`,
+      400,
+      /upgrade request with a body/,
+    ],
+    [
+      'an upgrade with a chunked body',
+      `${UPGRADE.slice(0, -2)}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+      /upgrade request with a body/,
+    ],
+    ...['g', '-1', ' 1', '1 ', '', '0x1', '1\t', '+1', '1;a\rb', '1;a\0'].map(
+      (size): [string, string, number, RegExp] => [
+        `the chunk size ${JSON.stringify(size)}`,
+        chunked(`${size}\r\nx\r\n0\r\n\r\n`),
+        400,
+        /invalid chunk size/,
+      ],
+    ),
+    [
+      'a chunk size of 13 hex digits',
+      chunked('0000000000001\r\nx\r\n0\r\n\r\n'),
+      400,
+      /invalid chunk size/,
+    ],
+    [
+      'a chunk-size line over 4 KiB',
+      chunked(`1;${'e'.repeat(5000)}\r\nx\r\n0\r\n\r\n`),
+      400,
+      /too long/,
+    ],
+    [
+      'a chunk-size line over 4 KiB without its end',
+      chunked(`1;${'e'.repeat(5000)}`),
+      400,
+      /too long/,
+    ],
+    [
+      'chunk data longer than its size',
+      chunked('1\r\nxy\r\n0\r\n\r\n'),
+      400,
+      /does not end with CRLF/,
+    ],
+    ['chunk data ended by LF alone', chunked('1\r\nx\n0\r\n\r\n'), 400, /does not end with CRLF/],
+    ['chunk data ended by CR alone', chunked('1\r\nx\r0\r\n\r\n'), 400, /does not end with CRLF/],
+    ['a chunk-size line ended by LF', chunked('1\nx\r\n0\r\n\r\n'), 400, /does not end with CRLF/],
+    ['a last-chunk line ended by LF', chunked('0\n\r\n'), 400, /does not end with CRLF/],
+    ['a trailer ended by LF', chunked('0\r\nX: y\n\r\n'), 400, /does not end with CRLF/],
+    ['a malformed trailer', chunked('0\r\nbad trailer\r\n\r\n'), 400, /malformed trailer/],
+    ['a folded trailer', chunked('0\r\nX: y\r\n z\r\n\r\n'), 400, /malformed trailer/],
+    ['a trailer with a control byte', chunked('0\r\nX: a\x01b\r\n\r\n'), 400, /trailer/],
+    ['a space before a trailer colon', chunked('0\r\nX : y\r\n\r\n'), 400, /trailer/],
+  ];
+
+  it.each(cases)('refuses %s', (_name, text, status, message) => {
+    const error = refusal(text);
+    expect(error.status).toBe(status);
+    expect(error.message).toMatch(message);
+    expect(error.code).toBe('SBX_CLIENT_REQUEST');
+  });
+
+  it('refuses a head over 64 KiB (431), with or without its end in the buffer', () => {
+    const big = `GET / HTTP/1.1\r\nHost: a\r\nX: ${'a'.repeat(70_000)}`;
+    for (const text of [`${big}\r\n\r\n`, big, `${big}\r\n`]) {
+      for (const size of [1 << 20, 4096, 65_536, 65_537]) {
+        const error = refusal(text, [size]);
+        expect(error.status).toBe(431);
+        expect(error.message).toMatch(/too large/);
+      }
+    }
+    // Many small header lines add up the same.
+    const many = `GET / HTTP/1.1\r\nHost: a\r\n${'X-Y: z\r\n'.repeat(9000)}\r\n`;
+    expect(refusal(many, [1 << 20, 1000]).status).toBe(431);
+  });
+
+  it('accepts a head of exactly 64 KiB, whole and split', () => {
+    const start = 'GET / HTTP/1.1\r\nHost: a\r\nX: ';
+    const text = `${start}${'a'.repeat(65_536 - start.length - 4)}\r\n\r\n`;
+    expect(text.length).toBe(65_536);
+    for (const size of [1 << 20, 1000, 65_535]) {
+      const run = feed(text, size);
+      expect(run.heads.length).toBe(1);
+      expect(run.ends).toEqual([65_536]);
+    }
+  });
+
+  it('refuses or accepts a head near 64 KiB the same however it is split', () => {
+    // A head's fate must not depend on how TCP segmented it.
+    const start = 'GET / HTTP/1.1\r\nHost: a\r\nX: ';
+    const outcome = (text: string, cut: number) => {
+      try {
+        return feedCuts(newRun(), text, [cut]).heads.length === 1 ? 'accepted' : 'pending';
+      } catch (error) {
+        return `refused ${(error as RequestError).status}`;
+      }
+    };
+    const seen: string[] = [];
+    for (let length = 65_532; length <= 65_545; length++) {
+      const text = `${start}${'a'.repeat(length - start.length - 4)}\r\n\r\n`;
+      const whole = outcome(text, text.length);
+      for (let cut = length - 8; cut < length; cut++) {
+        const split = outcome(text, cut);
+        if (split !== whole)
+          seen.push(`${length}-byte head: ${whole} whole, ${split} cut at ${cut}`);
+      }
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses a chunked trailer section over 64 KiB', () => {
+    const trailers = 'X-T: 0123456789012345678901234567890123456789\r\n'.repeat(1500);
+    const error = refusal(
+      `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${trailers}\r\n`,
+      [1 << 20, 4096],
+    );
+    expect([error.status, error.message]).toEqual([400, expect.stringMatching(/too long/)]);
+  });
+
+  it('puts the start of the refused head in RequestError.raw, for the log', () => {
+    const line = 'GET http://example.com/secret?x=1 HTTP/1.1';
+    for (const size of [1 << 20, 1, 7]) {
+      const error = refusal(`\r\n${line}\r\nHost: a\r\nX : b\r\n\r\n`, [size]);
+      expect(error.raw?.toString('latin1')).toBe(`${line}\r\nHost: a\r\nX : b`);
+    }
+    expect(refusal(`GET / HTTP/2.0\r\nHost: a\r\n\r\n`).raw?.toString('latin1')).toBe(
+      'GET / HTTP/2.0\r\nHost: a',
+    );
+    // A head too large: its start, bounded.
+    const big = refusal(`${line}\r\nHost: a\r\nX: ${'a'.repeat(70_000)}`, [1 << 20, 8192]);
+    expect(big.raw?.toString('latin1').startsWith(`${line}\r\nHost: a\r\nX: aaa`)).toBe(true);
+    expect(big.raw!.length).toBeGreaterThan(line.length);
+    expect(big.raw!.length).toBeLessThanOrEqual(8300);
+    // raw is a copy: it does not change when the bytes it came from are reused.
+    const bytes = Buffer.from(`${line}\r\nX: a\r\n\r\n`, 'latin1');
+    let error: RequestError | undefined;
+    try {
+      newRun().parser.push(bytes);
+    } catch (e) {
+      error = e as RequestError;
+    }
+    expect(error?.status).toBe(400);
+    bytes.fill(0x21);
+    expect(error?.raw?.toString('latin1')).toBe(`${line}\r\nX: a`);
+    // The second of two pipelined requests: its own head, not the first one's.
+    const second = refusal(`${GET}${line}\r\n\r\n`);
+    expect(second.raw?.toString('latin1')).toBe(line);
+  });
+});
+
+describe('RequestParser: what RFC 9110 and 9112 require of a server', () => {
+  it('ignores Upgrade in an HTTP/1.0 request (RFC 9110 7.8: MUST ignore)', () => {
+    const text =
+      'GET /chat HTTP/1.0\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n' +
+      'GET /admin HTTP/1.0\r\nHost: a\r\n\r\n';
+    const run = feed(text);
+    expect(run.heads[0]!.upgrade).toBe(false);
+    // The bytes after it are the next request, read and filtered like any other.
+    expect(run.heads.map((h) => h.url)).toEqual(['/chat', '/admin']);
+  });
+
+  it('ignores Expect: 100-continue in an HTTP/1.0 request (RFC 9110 10.1.1: MUST ignore)', () => {
+    const run = feed('PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx');
+    expect(run.heads[0]!.expectContinue).toBe(false);
+  });
+
+  it('refuses a Host with an invalid field value (RFC 9112 3.2: MUST respond 400)', () => {
+    for (const host of ['a b', 'a/b', 'user@a', 'a:b', 'a\tb', 'a:80:80']) {
+      const error = refusal(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`, [1 << 20]);
+      expect([host, error.status]).toEqual([host, 400]);
+    }
+  });
+});
+
+/** A seeded PRNG (mulberry32): the same rounds on every run. */
+function prng(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) / 4_294_967_296) * n;
+  };
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const CHUNK_LINE = /^([0-9A-Fa-f]{1,12})(?:[\t ]*;[^\0-\x08\x0a-\x1f\x7f]*)?$/;
+
+/** An independent reading of a chunked body from `at`: its data, where it ends, or an error. */
+function referenceChunked(
+  text: string,
+  at: number,
+): { data: string; end?: number; error: boolean } {
+  let data = '';
+  let trailerBytes = 0;
+  const line = (limit: number): string | undefined | null => {
+    const lf = text.indexOf('\n', at);
+    const length = (lf < 0 ? text.length : lf + 1) - at;
+    if (length + trailerBytes > limit) return null;
+    if (lf < 0) return undefined;
+    const read = text.slice(at, lf + 1);
+    at = lf + 1;
+    return read.endsWith('\r\n') ? read.slice(0, -2) : null;
+  };
+  for (;;) {
+    const sizeLine = line(4096);
+    if (sizeLine === undefined) return { data, error: false };
+    const size = sizeLine === null ? null : CHUNK_LINE.exec(sizeLine);
+    if (!size) return { data, error: true };
+    const n = Number.parseInt(size[1]!, 16);
+    if (n === 0) {
+      for (;;) {
+        const trailer = line(65_536);
+        if (trailer === undefined) return { data, error: false };
+        if (trailer === null) return { data, error: true };
+        if (trailer === '') return { data, end: at, error: false };
+        const colon = trailer.indexOf(':');
+        if (colon <= 0 || !TOKEN.test(trailer.slice(0, colon))) return { data, error: true };
+        if (/[\0-\x08\x0a-\x1f\x7f]/.test(trailer)) return { data, error: true };
+        trailerBytes += trailer.length + 2;
+      }
+    }
+    const got = text.slice(at, at + n);
+    data += got;
+    at += got.length;
+    if (got.length < n) return { data, error: false };
+    for (const want of '\r\n') {
+      if (at === text.length) return { data, error: false };
+      if (text[at] !== want) return { data, error: true };
+      at++;
+    }
+  }
+}
+
+/**
+ * The checks of one fuzz round: each reported request against the bytes it came from. Returns
+ * what is wrong (plain checks, not `expect`, to keep thousands of rounds fast).
+ */
+function checkRun(text: string, run: Run, error: unknown): string[] {
+  const problems = [...run.violations];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  let start = 0;
+  for (let i = 0; i < run.heads.length; i++) {
+    const req = run.heads[i]!;
+    const body = run.bodies[i]!;
+    // Where its head is: after any empty lines, up to the first empty line.
+    let lineStart = start;
+    while (text.startsWith('\r\n', lineStart)) lineStart += 2;
+    const headEnd = text.indexOf('\r\n\r\n', lineStart);
+    if (headEnd < 0) return [...problems, `head ${i} has no end in the input`];
+    const bodyStart = headEnd + 4;
+    // The head reported is exactly the one sent: its request line and every field, in order.
+    const lines = text.slice(lineStart, headEnd).split('\r\n');
+    check(`${req.method} ${req.url} HTTP/1.${req.version}` === lines[0], `request line ${i}`);
+    const fields = lines.slice(1).flatMap((l) => {
+      const colon = l.indexOf(':');
+      return [l.slice(0, colon), l.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')];
+    });
+    check(same(req.rawHeaders, fields), `fields of head ${i}: ${JSON.stringify(req.rawHeaders)}`);
+    check(!req.rawHeaders.some((f) => /[\0-\x08\x0a-\x1f\x7f]/.test(f)), `control byte, head ${i}`);
+    check(
+      fields.every((f, j) => j % 2 === 1 || TOKEN.test(f)),
+      `a field name that is no token, head ${i}`,
+    );
+    // Its framing, read independently from the fields.
+    const named = (name: string) =>
+      fields.flatMap((f, j) => (j % 2 === 0 && f.toLowerCase() === name ? [fields[j + 1]!] : []));
+    const hosts = named('host');
+    check(hosts.length <= 1 && (req.version === 0 || hosts.length === 1), `Hosts, head ${i}`);
+    check(req.host === hosts[0], `host of head ${i}`);
+    const codings = named('transfer-encoding');
+    const lengths = named('content-length').flatMap((v) => v.split(','));
+    if (codings.length) {
+      check(same([req.body, req.version, lengths], ['chunked', 1, []]), `TE framing, head ${i}`);
+      const list = codings
+        .join(',')
+        .replace(/[ \t,]/g, '')
+        .toLowerCase();
+      check(list === 'chunked', `codings ${list}, head ${i}`);
+    } else if (lengths.length) {
+      check(
+        lengths.every((l) => /^[ \t]*\d+[ \t]*$/.test(l)),
+        `Content-Length ${lengths}, head ${i}`,
+      );
+      check(new Set(lengths.map(Number)).size === 1, `Content-Lengths ${lengths}, head ${i}`);
+      check(req.length === Number(lengths[0]), `length ${req.length}, head ${i}`);
+      check(req.body === (req.length > 0 ? 'fixed' : 'none'), `CL framing, head ${i}`);
+    } else {
+      check(req.body === 'none' && req.length === 0, `framing without CL or TE, head ${i}`);
+    }
+    const end = run.ends[i];
+    if (req.method === 'CONNECT' || req.upgrade) {
+      check(i === run.heads.length - 1, 'a head after a CONNECT or upgrade');
+      check(req.body === 'none' && body === '' && end === undefined, `hand-over ${i}`);
+      check(run.stopped === bodyStart, `hand-over offset ${run.stopped}, not ${bodyStart}`);
+      return problems;
+    }
+    // Its body: exactly the bytes its framing allows, and it ends where the framing ends.
+    if (req.body === 'none') {
+      check(body === '' && end === bodyStart, `request ${i} without a body ends at ${end}`);
+    } else if (req.body === 'fixed') {
+      if (end !== undefined) {
+        check(end === bodyStart + req.length, `request ${i} ends at ${end}`);
+        check(body === text.slice(bodyStart, end), `body of request ${i}`);
+      } else {
+        check(error === undefined, `an error in a fixed body, request ${i}`);
+        check(body === text.slice(bodyStart), `partial body of request ${i}`);
+        check(body.length < req.length, `partial body of request ${i} too long`);
+      }
+    } else {
+      const reference = referenceChunked(text, bodyStart);
+      check(body === reference.data, `chunked body of request ${i}: ${JSON.stringify(body)}`);
+      check(end === reference.end, `chunked request ${i} ends at ${end}, not ${reference.end}`);
+      if (end === undefined) {
+        check((error !== undefined) === reference.error, `chunked error of request ${i}`);
+      }
+    }
+    if (end === undefined) {
+      check(i === run.heads.length - 1, `a head after unfinished request ${i}`);
+      check(!run.parser.eof(), 'eof() in the middle of a body');
+      return problems;
+    }
+    start = end;
+  }
+  check(run.ends.length === run.heads.length, 'ends without heads');
+  return problems;
+}
+
+describe('RequestParser: fuzz', () => {
+  it('survives mutated requests with nothing but RequestError, and frames bodies exactly', () => {
+    const samples = [
+      GET,
+      POST,
+      CHUNKED,
+      `${CONNECT}${TLS_BYTES}`,
+      `${UPGRADE}\x81\x02hi`,
+      `\r\n${GET}${POST}\r\n${CHUNKED}GET /x HTTP/1.0\r\n\r\n`,
+      'PUT /p HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n' +
+        'Content-Length: 3\r\nConnection: close\r\n\r\nabcGET / HTTP/1.1\r\nHost: a\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '3\r\nabc\r\n0\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok',
+    ];
+    const random = prng(0x5eed);
+    const pick = (n: number) => Math.floor(random(n));
+    const inserts = ['\r', '\n', '\0', ' ', ':', '\r\n', '\t', ',', '0', 'a', ';', '\r\n\r\n'];
+    const statuses = new Map<number, number>();
+    let accepted = 0;
+    const reached = new Map<string, number>();
+    const failures: { text: string; problems: string[] }[] = [];
+    for (let round = 0; round < 10_000; round++) {
+      let text = samples[pick(samples.length)]!;
+      for (let m = pick(4) + 1; m > 0; m--) {
+        const at = pick(text.length + 1);
+        switch (pick(5)) {
+          case 0: // flip a byte
+            text = text.slice(0, at) + String.fromCharCode(pick(256)) + text.slice(at + 1);
+            break;
+          case 1: // insert CR, LF, NUL, space, colon…
+            text = text.slice(0, at) + inserts[pick(inserts.length)] + text.slice(at);
+            break;
+          case 2: // delete a byte
+            text = text.slice(0, at) + text.slice(at + 1);
+            break;
+          case 3: // truncate
+            text = text.slice(0, at);
+            break;
+          default: {
+            // duplicate a slice somewhere
+            const from = pick(text.length + 1);
+            const copy = text.slice(from, from + pick(40) + 1);
+            text = text.slice(0, at) + copy + text.slice(at);
+          }
+        }
+      }
+      const run = newRun();
+      let error: unknown;
+      try {
+        const cuts: number[] = [];
+        for (let c = pick(text.length + 1); c < text.length && cuts.length < 8; c += pick(60) + 1) {
+          cuts.push(c);
+        }
+        feedCuts(run, text, cuts);
+        // After a CONNECT or upgrade head, more bytes are refused.
+        if (handedOver(run) && run.stopped < text.length) {
+          const after = thrown(() => run.parser.push(Buffer.from(text, 'latin1'), run.stopped));
+          if (after?.status !== 400) failures.push({ text, problems: ['bytes after a hand-over'] });
+        }
+      } catch (e) {
+        if (!(e instanceof RequestError)) throw e;
+        error = e;
+        statuses.set(e.status, (statuses.get(e.status) ?? 0) + 1);
+      }
+      if (error === undefined) accepted++;
+      for (const h of run.heads) {
+        const kind = h.method === 'CONNECT' || h.upgrade ? 'hand-over' : h.body;
+        reached.set(kind, (reached.get(kind) ?? 0) + 1);
+      }
+      const problems = checkRun(text, run, error);
+      if (problems.length && failures.length < 5) failures.push({ text, problems });
+    }
+    expect(failures).toEqual([]);
+    // The rounds reach every framing, both outcomes, and more than one refusal.
+    const least = { none: 500, fixed: 500, chunked: 500, 'hand-over': 200 };
+    for (const [kind, n] of Object.entries(least)) {
+      expect([kind, (reached.get(kind) ?? 0) > n]).toEqual([kind, true]);
+    }
+    expect(accepted).toBeGreaterThan(2000);
+    expect(statuses.get(400)).toBeGreaterThan(2000);
+    expect([...statuses.keys()].every((s) => [400, 417, 431, 505].includes(s))).toBe(true);
+    expect(statuses.size).toBeGreaterThanOrEqual(2);
+  });
+});
