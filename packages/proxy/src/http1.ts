@@ -15,6 +15,13 @@ const DIGITS = /^\d{1,15}$/;
 /** A chunk-size line with its extensions; longer is an attack, not a size. */
 const MAX_LINE = 4096;
 
+/** Header field lines, each ending in CRLF, from a flat [name, value, …] list. */
+export function fieldLines(headers: readonly string[]): string {
+  let text = '';
+  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return text;
+}
+
 /** Strips optional whitespace (SP, HTAB) at both ends, in linear time. */
 export function trimOws(value: string): string {
   let start = 0;

@@ -1,17 +1,21 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { credentialFor } from './credentials.ts';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { endToEnd } from './headers.ts';
+import { fieldLines, type Head, HeadReader } from './http1.ts';
 import { replyRaw } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
+import { ResponseParser } from './response-parser.ts';
 import { splice } from './splice.ts';
 import type { ProxyState, Tunnel } from './state.ts';
 import { formatAuthority } from './target.ts';
 import { requestHead } from './upstream-exchange.ts';
 
 const KEEP = new Set(['upgrade', 'connection']);
+const STATUS = /^HTTP\/1\.[01] (\d{3})/;
 
 /**
  * A request with `Upgrade` (WebSocket): checked and credentialed like any request, then the
@@ -76,26 +80,109 @@ export function handleUpgrade(
         port: target.port,
         name: target.name,
       });
+      let answered = false;
       upstream.once('error', () => {
-        if (!base) fail(502, `sbx proxy: cannot connect to ${target.name}:${target.port}\n`);
+        if (!answered) fail(502, `sbx proxy: cannot connect to ${target.name}:${target.port}\n`);
+      });
+      upstream.once('close', () => {
+        if (answered) return;
+        answered = true;
+        fail(
+          502,
+          `sbx proxy: ${target.name}:${target.port} closed without answering the upgrade\n`,
+        );
       });
       socket.once('close', () => upstream.destroy());
       upstream.once('ready', () => {
         base = [socket.bytesRead - head.length, socket.bytesWritten];
         upstream.write(text, 'latin1');
-        if (head.length) upstream.write(head);
-        splice(
-          state,
-          socket,
-          upstream,
-          { target, addresses: decided.addresses, bypass: false },
-          () => {},
-        );
-        upstream.once('data', (chunk: Buffer) => {
-          const status = Number(chunk.subarray(9, 12).toString('latin1'));
-          if (Number.isInteger(status)) record.status = status;
-        });
+        const heads = new HeadReader(() => new Error('too large'));
+        const onData = (chunk: Buffer) => {
+          let answer: Head | undefined;
+          try {
+            answer = heads.read(chunk, 0);
+          } catch {
+            answered = true;
+            upstream.destroy();
+            fail(502, `sbx proxy: ${target.name}:${target.port} sent an invalid response head\n`);
+            return;
+          }
+          if (!answer) return;
+          answered = true;
+          upstream.off('data', onData);
+          const rest = chunk.subarray(answer.next);
+          const status = Number(STATUS.exec(answer.text)?.[1] ?? 0);
+          record.status = status;
+          if (status !== 101) {
+            refused(socket, upstream, req.method, Buffer.concat([answer.bytes, rest]), record);
+            return;
+          }
+          // Switched: from here on the bytes are the new protocol's, passed both ways unread.
+          socket.write(answer.bytes);
+          if (rest.length) socket.write(rest);
+          if (head.length) upstream.write(head);
+          splice(
+            state,
+            socket,
+            upstream,
+            { target, addresses: decided.addresses, bypass: false },
+            () => {},
+          );
+        };
+        upstream.on('data', onData);
       });
     })
     .catch(() => fail(502, 'sbx proxy: internal error\n'));
+}
+
+/**
+ * The upstream did not switch protocols: its answer goes to the client and both connections
+ * close. Kept open, they would carry whatever the client sent next to the upstream unread
+ * (a request with another Host, say), so the answer's body ends with the connection.
+ */
+function refused(
+  socket: Socket,
+  upstream: Socket,
+  method: string,
+  first: Buffer,
+  record: { status: number },
+): void {
+  const end = () => {
+    socket.end();
+    upstream.destroy();
+  };
+  const parser = new ResponseParser({
+    head(status, reason, raw) {
+      record.status = status;
+      const { headers, via } = endToEnd(raw, 'content-length');
+      headers.push('via', via, 'connection', 'close');
+      const line = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
+      socket.write(`${line}${fieldLines(headers)}\r\n`, 'latin1');
+    },
+    data(chunk) {
+      if (!socket.write(chunk)) {
+        upstream.pause();
+        socket.once('drain', () => upstream.resume());
+      }
+    },
+    end,
+  });
+  const push = (chunk: Buffer) => {
+    try {
+      parser.push(chunk);
+    } catch {
+      socket.destroy();
+      upstream.destroy();
+    }
+  };
+  upstream.on('data', push);
+  upstream.once('end', () => {
+    try {
+      parser.eof();
+    } catch {
+      socket.destroy();
+    }
+  });
+  parser.expect(method);
+  push(first);
 }

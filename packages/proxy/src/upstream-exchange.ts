@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { fieldLines } from './http1.ts';
 import { ResponseError, ResponseParser } from './response-parser.ts';
 import type {
   Origin,
@@ -18,9 +19,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 /** The request line and header block of an upstream request. */
 export function requestHead(method: string, path: string, headers: readonly string[]): string {
-  let text = `${method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${text}\r\n`;
+  return `${method} ${path} HTTP/1.1\r\n${fieldLines(headers)}\r\n`;
 }
 
 /** One upstream socket and its response parser; carries one exchange at a time. */

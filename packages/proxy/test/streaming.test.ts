@@ -262,6 +262,49 @@ describe('WebSocket upgrades', () => {
     expect(proxy.events[0]).toMatchObject({ type: 'request', status: 101, action: 'allowed' });
   });
 
+  it('passes on a refused upgrade and closes, so nothing more reaches the upstream unread', async () => {
+    // An upstream that answers every request 426 and keeps its connection open.
+    const { createServer: createTcpServer } = await import('node:net');
+    const heads: string[] = [];
+    const raw = createTcpServer((s) => {
+      let buf = '';
+      s.on('data', (c) => {
+        buf += c.toString('latin1');
+        for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
+          heads.push(buf.slice(0, end));
+          buf = buf.slice(end + 4);
+          s.write('HTTP/1.1 426 Upgrade Required\r\nContent-Length: 5\r\nX-A: b\r\n\r\nnope!');
+        }
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const port = (raw.address() as AddressInfo).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const { connect } = await import('node:net');
+    const socket = connect({ host: '127.0.0.1', port: proxy.port });
+    let text = '';
+    socket.on('data', (c) => {
+      text += c.toString('latin1');
+      // The answer has come: try another request (another Host) on the same connection.
+      if (text.endsWith('nope!')) socket.write('GET / HTTP/1.1\r\nHost: blocked.test\r\n\r\n');
+    });
+    socket.write(
+      `GET http://localhost:${port}/ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    );
+    await new Promise((r) => socket.on('close', r));
+    raw.close();
+    const [head, body] = text.split('\r\n\r\n');
+    expect(head!.split('\r\n')[0]).toBe('HTTP/1.1 426 Upgrade Required');
+    expect(head).toMatch(/\r\nx-a: b\r\n/i);
+    expect(head).toMatch(/\r\nconnection: close$/i);
+    expect(head).not.toMatch(/content-length/i);
+    expect(body).toBe('nope!');
+    expect(heads).toHaveLength(1);
+    expect(heads[0]).toMatch(/^GET \/ws HTTP\/1\.1\r\n/);
+    await until(() => proxy!.events.length === 1);
+    expect(proxy.events[0]).toMatchObject({ type: 'request', status: 426, action: 'allowed' });
+  });
+
   it('refuses a denied upgrade', async () => {
     proxy = await startProxy({ policy: 'deny' });
     const r = await rawExchange(
