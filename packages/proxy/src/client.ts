@@ -269,7 +269,9 @@ function httpDate(): string {
 const NO_BODY = 0;
 const FIXED = 1;
 const CHUNKED = 2;
-const UNTIL_CLOSE = 3;
+/** Chunked as the upstream framed it: its bytes, chunk sizes and last chunk included, go as they are. */
+const CHUNKED_AS_IS = 3;
+const UNTIL_CLOSE = 4;
 
 /**
  * The response to one request, written on the client's socket: the head as one string, body
@@ -303,13 +305,15 @@ export class ClientResponse {
   /**
    * The status line and end-to-end `headers` (a flat name, value list; a Content-Length
    * frames the body, else it is chunked or runs to the close); `close`: the connection ends
-   * after this response.
+   * after this response; `chunked`: the body will be written already chunked (see
+   * `chunksAsIs`).
    */
   writeHead(
     status: number,
     reason: string | undefined,
     headers: readonly string[],
     close = false,
+    chunked = false,
   ): void {
     if (this.headersSent) throw new Error('the response head was already sent');
     const { method, version } = this.#request;
@@ -326,7 +330,7 @@ export class ClientResponse {
     if (method === 'HEAD' || status === 204 || status === 304) this.#framing = NO_BODY;
     else if (length) this.#framing = FIXED;
     else if (version === 1) {
-      this.#framing = CHUNKED;
+      this.#framing = chunked ? CHUNKED_AS_IS : CHUNKED;
       text += 'transfer-encoding: chunked\r\n';
     } else {
       this.#framing = UNTIL_CLOSE;
@@ -342,6 +346,11 @@ export class ClientResponse {
     this.socket.write(`${text}\r\n`, 'latin1');
   }
 
+  /** True when body writes must be chunked already (an HTTP/1.1 client, a chunked body). */
+  get chunksAsIs(): boolean {
+    return this.#framing === CHUNKED_AS_IS;
+  }
+
   #cork(): void {
     if (this.#corked) return;
     this.#corked = true;
@@ -350,6 +359,7 @@ export class ClientResponse {
   }
 
   uncork(): void {
+    if (!this.#corked) return;
     this.#corked = false;
     this.socket.uncork();
   }
@@ -358,8 +368,9 @@ export class ClientResponse {
   write(chunk: Buffer): boolean {
     if (this.destroyed || chunk.length === 0 || this.#framing === NO_BODY) return true;
     const socket = this.socket;
-    this.#cork();
+    // One write needs no cork (the head's, if it is waiting, holds the socket corked).
     if (this.#framing !== CHUNKED) return socket.write(chunk);
+    this.#cork();
     socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
     socket.write(chunk);
     return socket.write('\r\n', 'latin1');
@@ -374,6 +385,8 @@ export class ClientResponse {
     if (this.finished || this.destroyed) return;
     if (body) this.write(Buffer.from(body));
     if (this.#framing === CHUNKED) this.socket.write('0\r\n\r\n', 'latin1');
+    // The response leaves now, before the bookkeeping of its end.
+    this.uncork();
     this.finished = true;
     this.onDone?.(true);
     this.#connection.responded();

@@ -3,7 +3,7 @@ import type { ClientResponse } from './client.ts';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
-import { endToEnd } from './headers.ts';
+import { endToEnd, rawHeader } from './headers.ts';
 import { reply } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
@@ -102,6 +102,8 @@ class Downstream implements UpstreamHandler {
   where = '';
   #upstream: UpstreamExchange | undefined;
   #gone = false;
+  /** The upstream's chunked framing goes to the client as it came (no re-chunking). */
+  #asIs = false;
   readonly #state: ProxyState;
   readonly #res: ClientResponse;
   readonly #start = performance.now();
@@ -139,7 +141,9 @@ class Downstream implements UpstreamHandler {
     const { headers, via } = endToEnd(raw);
     headers.push('via', via);
     try {
-      this.#res.writeHead(statusCode, statusMessage, headers);
+      const chunked = rawHeader(raw, 'transfer-encoding') !== undefined;
+      this.#res.writeHead(statusCode, statusMessage, headers, false, chunked);
+      this.#asIs = this.#res.chunksAsIs;
     } catch {
       this.#upstream?.abort();
       reply(this.#res, 502, `sbx proxy: ${this.where} sent an invalid response head\n`, true);
@@ -148,7 +152,15 @@ class Downstream implements UpstreamHandler {
 
   onResponseData(chunk: Buffer): boolean {
     this.record.bytesIn += chunk.length;
-    if (this.#res.write(chunk)) return true;
+    return this.#asIs || this.#write(chunk);
+  }
+
+  onResponseRaw(bytes: Buffer): boolean {
+    return !this.#asIs || this.#write(bytes);
+  }
+
+  #write(bytes: Buffer): boolean {
+    if (this.#res.write(bytes)) return true;
     this.#res.onDrain(() => this.#upstream?.resume());
     return false;
   }

@@ -4,15 +4,22 @@ import { ResponseError, ResponseParser } from './response-parser.ts';
 interface Parsed {
   heads: { status: number; reason: string; headers: string[] }[];
   body: string;
+  /** The body's bytes as they came, framing included. */
+  raw: string;
   ends: boolean[];
 }
 
 function collector(): { parser: ResponseParser; out: Parsed } {
-  const out: Parsed = { heads: [], body: '', ends: [] };
+  const out: Parsed = { heads: [], body: '', raw: '', ends: [] };
   const parser = new ResponseParser({
     head: (status, reason, headers) => out.heads.push({ status, reason, headers }),
     data: (chunk) => {
       out.body += chunk.toString('latin1');
+    },
+    raw: (bytes) => {
+      // Passed on before the response ends, never after.
+      expect(out.ends.length).toBe(out.heads.length - 1);
+      out.raw += bytes.toString('latin1');
     },
     end: (reusable) => out.ends.push(reusable),
   });
@@ -67,6 +74,7 @@ describe('ResponseParser', () => {
       const out = parse(CHUNKED, 'GET', size);
       expect(out.heads[0]!.headers).toEqual(['Transfer-Encoding', 'chunked', 'X-A', 'spaced']);
       expect(out.body).toBe('hello world');
+      expect(out.raw).toBe(CHUNKED.slice(CHUNKED.indexOf('\r\n\r\n') + 4));
       expect(out.ends).toEqual([true]);
     }
   });

@@ -17,6 +17,12 @@ export class ResponseError extends Error {
 export interface ResponseSink {
   head(status: number, reason: string, headers: string[]): void;
   data(chunk: Buffer): void;
+  /**
+   * The body's bytes as they came, framing included (chunk sizes, the last chunk, trailers),
+   * once per read, after its `data` and before `end`: what a client of the same framing can
+   * be sent as they are.
+   */
+  raw(bytes: Buffer): void;
   /** `reusable`: the connection may carry another request (framed body, no `close`). */
   end(reusable: boolean): void;
 }
@@ -44,6 +50,8 @@ export class ResponseParser {
   #method = '';
   readonly #heads = new HeadReader(() => new ResponseError('the response head is too large'));
   readonly #body: BodyReader;
+  /** The body reader reached the body's end; the response ends once its bytes are passed on. */
+  #bodyDone = false;
   #reusable = false;
   /** The `Keep-Alive: timeout=N` of the last response head, if it had one. */
   keepAliveSeconds: number | undefined;
@@ -51,7 +59,12 @@ export class ResponseParser {
   constructor(sink: ResponseSink) {
     this.#sink = sink;
     this.#body = new BodyReader(
-      { data: (chunk) => sink.data(chunk), end: () => this.#finish() },
+      {
+        data: (chunk) => sink.data(chunk),
+        end: () => {
+          this.#bodyDone = true;
+        },
+      },
       'the upstream',
       (message) => new ResponseError(message),
     );
@@ -77,8 +90,12 @@ export class ResponseParser {
   push(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length) {
-      if (this.#state === State.Body) at = this.#body.push(chunk, at);
-      else if (this.#state === State.Head) at = this.#headBytes(chunk, at);
+      if (this.#state === State.Body) {
+        const from = at;
+        at = this.#body.push(chunk, at);
+        this.#sink.raw(from === 0 && at === chunk.length ? chunk : chunk.subarray(from, at));
+        this.#settle();
+      } else if (this.#state === State.Head) at = this.#headBytes(chunk, at);
       else throw new ResponseError('the upstream sent bytes no request asked for');
     }
   }
@@ -88,6 +105,7 @@ export class ResponseParser {
     if (this.#body.untilClose) {
       this.#reusable = false;
       this.#body.eof();
+      this.#settle();
       return;
     }
     if (this.#state !== State.Idle) {
@@ -178,6 +196,14 @@ export class ResponseParser {
     if (length >= 0) this.#body.fixed(length);
     else if (codings !== undefined) this.#body.chunked();
     else this.#body.readUntilClose();
+    this.#settle();
+  }
+
+  /** Ends the response if its body has ended. */
+  #settle(): void {
+    if (!this.#bodyDone) return;
+    this.#bodyDone = false;
+    this.#finish();
   }
 
   #finish(): void {

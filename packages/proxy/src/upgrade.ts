@@ -159,6 +159,7 @@ function refused(
       const line = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
       socket.write(`${line}${fieldLines(headers)}\r\n`, 'latin1');
     },
+    raw() {},
     data(chunk) {
       if (!socket.write(chunk)) {
         upstream.pause();

@@ -44,6 +44,7 @@ export class Connection {
         this.exchange?.head(status, reason, headers);
       },
       data: (chunk) => this.exchange?.data(chunk),
+      raw: (bytes) => this.exchange?.raw(bytes),
       end: (reusable) => this.exchange?.responseEnd(reusable),
     });
     socket.once('ready', () => {
@@ -188,6 +189,11 @@ export class Exchange implements UpstreamExchange {
   data(chunk: Buffer): void {
     if (this.#done) return;
     if (!this.#handler.onResponseData(chunk)) this.#connection?.socket.pause();
+  }
+
+  raw(bytes: Buffer): void {
+    if (this.#done) return;
+    if (!this.#handler.onResponseRaw(bytes)) this.#connection?.socket.pause();
   }
 
   responseEnd(reusable: boolean): void {

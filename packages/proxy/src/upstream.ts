@@ -39,8 +39,10 @@ export interface UpstreamHandler {
   /** Bytes of a streamed request body sent on. */
   onRequestData(bytes: number): void;
   onResponseStart(status: number, reason: string, headers: string[]): void;
-  /** false: no more data until `resume()` (backpressure). */
+  /** A piece of the decoded body. false: no more data until `resume()` (backpressure). */
   onResponseData(chunk: Buffer): boolean;
+  /** The same body bytes as they came, framing included (see `ResponseSink.raw`); false as above. */
+  onResponseRaw(bytes: Buffer): boolean;
   onResponseEnd(): void;
   onResponseError(error: Error): void;
 }
