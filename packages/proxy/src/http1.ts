@@ -9,11 +9,33 @@ export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A field value: no control characters but HTAB. */
 export const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
 /** What no header line may hold: control characters but HTAB, CR or LF outside CRLF. */
-export const BAD_FIELD_CHARS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+const BAD_FIELD_CHARS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,12})(?:[\t ]*;[^\0-\x08\x0a-\x1f\x7f]*)?$/;
 const DIGITS = /^\d{1,15}$/;
 /** A chunk-size line with its extensions; longer is an attack, not a size. */
 const MAX_LINE = 4096;
+
+/**
+ * The header fields of a head's text from `from` (where its second line starts) as a flat
+ * [name, value, …] list, values without surrounding whitespace; undefined when a line is
+ * malformed: a control character but HTAB, CR or LF outside a line end, or a name that is no
+ * token (empty, whitespace before the colon, obs-fold).
+ */
+export function headerFields(text: string, from: number): string[] | undefined {
+  const fields: string[] = [];
+  if (from >= text.length) return fields;
+  // One pass over all the lines for the characters no field may hold.
+  if (BAD_FIELD_CHARS.test(text.slice(from))) return undefined;
+  for (let at = from, eol = 0; at < text.length; at = eol + 2) {
+    eol = text.indexOf('\r\n', at);
+    if (eol < 0) eol = text.length;
+    const colon = text.indexOf(':', at);
+    const name = colon > at && colon < eol ? text.slice(at, colon) : '';
+    if (!TOKEN.test(name)) return undefined;
+    fields.push(name, trimOws(text.slice(colon + 1, eol)));
+  }
+  return fields;
+}
 
 /** Header field lines, each ending in CRLF, from a flat [name, value, …] list. */
 export function fieldLines(headers: readonly string[]): string {

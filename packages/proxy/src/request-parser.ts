@@ -1,10 +1,9 @@
 import {
-  BAD_FIELD_CHARS,
   BodyReader,
   contentLength,
   HeadReader,
+  headerFields,
   onlyChunked,
-  TOKEN,
   trimOws,
 } from './http1.ts';
 
@@ -192,12 +191,10 @@ function parseHead(text: string): ClientRequest {
   if (line[3] !== '1' || (line[4] !== '0' && line[4] !== '1')) {
     throw new RequestError(505, `HTTP/${line[3]}.${line[4]} is not supported`);
   }
-  if (eol < text.length && BAD_FIELD_CHARS.test(text.slice(eol + 2))) {
-    throw new RequestError(400, 'a header line is malformed');
-  }
+  const rawHeaders = headerFields(text, eol + 2);
+  if (!rawHeaders) throw new RequestError(400, 'a header line is malformed');
   const method = line[1]!;
   const version = line[4] === '1' ? 1 : 0;
-  const rawHeaders: string[] = [];
   let lengths: string | undefined;
   let codings: string | undefined;
   let host: string | undefined;
@@ -206,15 +203,9 @@ function parseHead(text: string): ClientRequest {
   let upgradeHeader = false;
   let close = version === 0;
   let upgradeToken = false;
-  for (let at = eol + 2; at < text.length; at = eol + 2) {
-    eol = text.indexOf('\r\n', at);
-    if (eol < 0) eol = text.length;
-    const colon = text.indexOf(':', at);
-    const name = colon > at && colon < eol ? text.slice(at, colon) : '';
-    // A name that is no token (empty, whitespace before the colon, obs-fold) is refused.
-    if (!TOKEN.test(name)) throw new RequestError(400, 'a header line is malformed');
-    const value = trimOws(text.slice(colon + 1, eol));
-    rawHeaders.push(name, value);
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const value = rawHeaders[i + 1]!;
     // Only the headers that frame or route the message matter here.
     const n = name.length;
     if (n !== 4 && n !== 6 && n !== 7 && n !== 10 && n !== 14 && n !== 17) continue;

@@ -1,12 +1,4 @@
-import {
-  BAD_FIELD_CHARS,
-  BodyReader,
-  contentLength,
-  HeadReader,
-  onlyChunked,
-  TOKEN,
-  trimOws,
-} from './http1.ts';
+import { BodyReader, contentLength, HeadReader, headerFields, onlyChunked } from './http1.ts';
 
 /** An upstream response sbx will not pass on: the exchange fails (502, or the stream is cut). */
 export class ResponseError extends Error {
@@ -129,26 +121,16 @@ export class ResponseParser {
     if (eol < 0) eol = text.length;
     const status = STATUS_LINE.exec(eol === text.length ? text : text.slice(0, eol));
     if (!status) throw new ResponseError('the upstream sent no valid HTTP/1.x status line');
-    // One pass over the header lines for what no field may hold: control characters but
-    // HTAB, and CR or LF outside a CRLF line end.
-    if (eol < text.length && BAD_FIELD_CHARS.test(text.slice(eol + 2))) {
-      throw new ResponseError('the upstream sent a malformed header line');
-    }
+    const headers = headerFields(text, eol + 2);
+    if (!headers) throw new ResponseError('the upstream sent a malformed header line');
     const code = Number(status[2]);
-    const headers: string[] = [];
     let lengths: string | undefined;
     let codings: string | undefined;
     let close = status[1] === '0';
     this.keepAliveSeconds = undefined;
-    for (let at = eol + 2; at < text.length; at = eol + 2) {
-      eol = text.indexOf('\r\n', at);
-      if (eol < 0) eol = text.length;
-      const colon = text.indexOf(':', at);
-      const name = colon > at && colon < eol ? text.slice(at, colon) : '';
-      // A name that is no token (empty, or starting with whitespace: obs-fold) is refused.
-      if (!TOKEN.test(name)) throw new ResponseError('the upstream sent a malformed header line');
-      const value = trimOws(text.slice(colon + 1, eol));
-      headers.push(name, value);
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
       // Only the framing headers matter here (content-length, transfer-encoding, connection).
       if (name.length !== 14 && name.length !== 17 && name.length !== 10) continue;
       switch (name.toLowerCase()) {
