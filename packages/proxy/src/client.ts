@@ -66,6 +66,8 @@ export class ClientConnection implements RequestSink {
   #closeAfter = false;
   /** The connection ends after the last response: what else arrives is not read. */
   #closing = false;
+  /** Responses wait in the socket's buffer for a client that does not read: no new request. */
+  #draining = false;
 
   constructor(state: ProxyState, socket: Socket, tunnel: Tunnel | undefined) {
     this.#state = state;
@@ -84,7 +86,7 @@ export class ClientConnection implements RequestSink {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#closing) return;
-    if (this.#response && !this.#reading) {
+    if ((this.#response && !this.#reading) || this.#draining) {
       // The next request, pipelined: it waits (unread) until this response has gone.
       this.#stash = this.#stash ? Buffer.concat([this.#stash, chunk]) : chunk;
       this.socket.pause();
@@ -133,7 +135,7 @@ export class ClientConnection implements RequestSink {
     let at = 0;
     try {
       while (at < chunk.length) {
-        if (this.#response && !this.#reading) {
+        if ((this.#response && !this.#reading) || this.#draining) {
           this.#stash = chunk.subarray(at);
           this.socket.pause();
           return;
@@ -202,12 +204,31 @@ export class ClientConnection implements RequestSink {
       return;
     }
     this.#idleSince = performance.now();
+    if (socket.writableNeedDrain) {
+      // A client that pipelines requests and reads no answers gets no more of them until it
+      // reads: else their responses would pile up in this process.
+      this.#draining = true;
+      socket.pause();
+      socket.once('drain', this.#drained);
+      return;
+    }
+    this.#next();
+  }
+
+  readonly #drained = (): void => {
+    this.#draining = false;
+    this.#next();
+  };
+
+  /** Reads on: the stashed start of the next request, then the socket. */
+  #next(): void {
+    const socket = this.socket;
     const stash = this.#stash;
     if (stash) {
       this.#stash = undefined;
       this.#parse(stash);
     }
-    if (!this.#response && socket.isPaused()) socket.resume();
+    if (!this.#response && !this.#draining && socket.isPaused()) socket.resume();
   }
 
   #handOver(request: ClientRequest, rest: Buffer): void {

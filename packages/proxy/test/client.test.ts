@@ -69,6 +69,41 @@ describe('the proxy as an HTTP/1.1 server', () => {
     expect(upstream.seen.map((s) => s.url)).toEqual(['/a', '/b']);
   });
 
+  it('stops taking pipelined requests from a client that reads no answers, and goes on when it reads', async () => {
+    const { proxy, base, seen } = await forwardSetup();
+    // Answers small enough to arrive whole in one read (so each one completes at once), and
+    // all together far more than the kernel's buffers hold.
+    const count = 1500;
+    const size = 16 * 1024;
+    const socket = connect(proxy.port, '127.0.0.1');
+    socket.pause();
+    socket.write(
+      `GET ${base}/bytes?n=${size} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(count) +
+        `GET ${base}/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    // Until the upstream has seen no new request for half a second.
+    let last = -1;
+    while (seen().length !== last) {
+      last = seen().length;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // The kernel's buffers hold some answers (several MiB on loopback); not all (24 MiB).
+    expect(last).toBeGreaterThan(0);
+    expect(last).toBeLessThan(count * 0.7);
+    // Reading, it gets every answer, the last of which closes the connection.
+    let bytes = 0;
+    await new Promise<void>((resolve) => {
+      socket.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      socket.on('end', resolve);
+      socket.resume();
+    });
+    socket.destroy();
+    expect(seen()).toHaveLength(count + 1);
+    expect(bytes).toBeGreaterThan(count * size);
+  });
+
   it('gives an HTTP/1.0 client a body delimited by the close, not chunked', async () => {
     const { proxy, base } = await forwardSetup();
     // /sse answers without a Content-Length: chunked to HTTP/1.1 clients.
