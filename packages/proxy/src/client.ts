@@ -97,11 +97,13 @@ export class ClientConnection implements RequestSink {
 
   readonly #onEnd = (): void => {
     if (this.#closing) return;
-    if (!this.#parser.eof()) {
+    if (!this.#parser.eof() && !this.#stash) {
       this.#body?.destroy();
       this.socket.destroy();
-    } else if (this.#response) this.#closeAfter = true;
-    else this.socket.end();
+    } else if (this.#response || this.#draining) {
+      // Half-closed: what it sent (pipelined requests too) is answered, then the connection ends.
+      this.#closeAfter = true;
+    } else this.socket.end();
   };
 
   readonly #onTimeout = (): void => {
@@ -190,7 +192,7 @@ export class ClientConnection implements RequestSink {
     this.#request = undefined;
     this.#body = undefined;
     const socket = this.socket;
-    if (this.#reading || this.#closeAfter || !request.keepAlive) {
+    if (this.#reading || !request.keepAlive) {
       // Answered before its body was read (the next request's start is unknown), or asked to close.
       this.#closing = true;
       this.#stash = undefined;
@@ -228,7 +230,13 @@ export class ClientConnection implements RequestSink {
       this.#stash = undefined;
       this.#parse(stash);
     }
-    if (!this.#response && !this.#draining && socket.isPaused()) socket.resume();
+    if (this.#response || this.#draining) return;
+    if (this.#closeAfter) {
+      // The client has sent all it will, and all of it is answered.
+      this.#closing = true;
+      this.#state.clients.delete(this);
+      socket.end();
+    } else if (socket.isPaused()) socket.resume();
   }
 
   #handOver(request: ClientRequest, rest: Buffer): void {
