@@ -245,8 +245,8 @@ export class ClientConnection implements RequestSink {
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('timeout', this.#onTimeout);
-    socket.off('error', this.#onError);
     socket.off('close', this.#onClose);
+    // The error listener stays (it only destroys the socket): a reset must never go unheard.
     socket.setTimeout(0);
     // The bytes after the head belong to the new protocol: they go first.
     const head = Buffer.from(rest);
