@@ -1,8 +1,9 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { ClientResponse } from './client-response.ts';
 import { handleConnect } from './connect.ts';
 import { forward } from './forward.ts';
+import { CLIENT_KEEP_ALIVE_MS } from './limits.ts';
 import { rejectedEvent } from './rejected.ts';
 import { replyRaw } from './reply.ts';
 import {
@@ -15,19 +16,9 @@ import type { ProxyState, Tunnel } from './state.ts';
 import { handleUpgrade } from './upgrade.ts';
 
 // sbx's HTTP/1.1 server side: the connections of clients (on the proxy port, and inside mitm
-// tunnels), read with sbx's strict request parser, answered by writing on the socket directly.
-// A response body leaves in the read it arrived in: one write per upstream read, no stream
-// layers between the upstream socket and the client's.
-
-/** How long a kept-alive client connection may sit between requests. */
-const KEEP_ALIVE_MS = 60_000;
-const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-/**
- * Tells a client how long its idle connection stays open, as Node's HTTP server does. Without
- * it, undici 7 (assuming 4 s) was seen, after its pooled tunnels had idled out, opening a new
- * tunnel for every request; with it, it keeps them (the cause inside undici is not known).
- */
-const KEEP_ALIVE_HINT = `keep-alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`;
+// tunnels), read with sbx's strict request parser, answered by writing on the socket directly
+// (client-response.ts). A response body leaves in the read it arrived in: one write per
+// upstream read, no stream layers between the upstream socket and the client's.
 
 /**
  * Serves HTTP/1.1 on `socket` until it closes, or until a CONNECT or protocol upgrade takes it
@@ -124,7 +115,7 @@ export class ClientConnection implements RequestSink {
     if (this.#headSince > 0 && now - this.#headSince > this.#state.headersTimeoutMs) {
       this.#headSince = 0;
       this.#refuse(408, 'sbx proxy: the request head took too long\n');
-    } else if (this.#idleSince > 0 && now - this.#idleSince > KEEP_ALIVE_MS) {
+    } else if (this.#idleSince > 0 && now - this.#idleSince > CLIENT_KEEP_ALIVE_MS) {
       this.socket.destroy();
     }
   }
@@ -280,162 +271,4 @@ export class ClientConnection implements RequestSink {
     this.#state.clients.delete(this);
     replyRaw(this.socket, status, body);
   }
-}
-
-/** The date of a response, formatted once a second. */
-let dateSecond = 0;
-let dateText = '';
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
-}
-
-const NO_BODY = 0;
-const FIXED = 1;
-const CHUNKED = 2;
-/** Chunked as the upstream framed it: its bytes, chunk sizes and last chunk included, go as they are. */
-const CHUNKED_AS_IS = 3;
-const UNTIL_CLOSE = 4;
-
-/**
- * The response to one request, written on the client's socket: the head as one string, body
- * bytes as they come (chunked when their length is unknown and the client speaks HTTP/1.1).
- * The socket is corked until the end of the tick, so a head, body and end parsed from one
- * upstream read leave in one write (one TLS record, one syscall); nothing waits longer.
- */
-export class ClientResponse {
-  readonly #connection: ClientConnection;
-  readonly #request: ClientRequest;
-  readonly socket: Socket;
-  headersSent = false;
-  statusCode = 0;
-  finished = false;
-  destroyed = false;
-  /** Called once: with true when the response was written whole, false when the client left. */
-  onDone: ((finished: boolean) => void) | undefined;
-  #framing = NO_BODY;
-  #corked = false;
-
-  constructor(connection: ClientConnection, request: ClientRequest) {
-    this.#connection = connection;
-    this.#request = request;
-    this.socket = connection.socket;
-  }
-
-  writeContinue(): void {
-    this.socket.write(CONTINUE);
-  }
-
-  /**
-   * The status line and end-to-end `headers` (a flat name, value list; a Content-Length
-   * frames the body, else it is chunked or runs to the close); `close`: the connection ends
-   * after this response; `chunked`: the body will be written already chunked (see
-   * `chunksAsIs`).
-   */
-  writeHead(
-    status: number,
-    reason: string | undefined,
-    headers: readonly string[],
-    close = false,
-    chunked = false,
-  ): void {
-    if (this.headersSent) throw new Error('the response head was already sent');
-    const { method, version } = this.#request;
-    let text = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
-    let length = false;
-    let date = false;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      text += `${name}: ${headers[i + 1]}\r\n`;
-      if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
-      else if (name.length === 4 && name.toLowerCase() === 'date') date = true;
-    }
-    if (!date) text += `date: ${httpDate()}\r\n`;
-    if (method === 'HEAD' || status === 204 || status === 304) this.#framing = NO_BODY;
-    else if (length) this.#framing = FIXED;
-    else if (version === 1) {
-      this.#framing = chunked ? CHUNKED_AS_IS : CHUNKED;
-      text += 'transfer-encoding: chunked\r\n';
-    } else {
-      this.#framing = UNTIL_CLOSE;
-      close = true;
-    }
-    if (close || !this.#request.keepAlive) {
-      text += 'connection: close\r\n';
-      this.#request.keepAlive = false;
-    } else text += KEEP_ALIVE_HINT;
-    this.statusCode = status;
-    this.headersSent = true;
-    this.#cork();
-    this.socket.write(`${text}\r\n`, 'latin1');
-  }
-
-  /** True when body writes must be chunked already (an HTTP/1.1 client, a chunked body). */
-  get chunksAsIs(): boolean {
-    return this.#framing === CHUNKED_AS_IS;
-  }
-
-  #cork(): void {
-    if (this.#corked) return;
-    this.#corked = true;
-    this.socket.cork();
-    process.nextTick(uncork, this);
-  }
-
-  uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.socket.uncork();
-  }
-
-  /** A piece of the body; false when the socket's buffer is full (wait for `onDrain`). */
-  write(chunk: Buffer): boolean {
-    if (this.destroyed || chunk.length === 0 || this.#framing === NO_BODY) return true;
-    const socket = this.socket;
-    // One write needs no cork (the head's, if it is waiting, holds the socket corked).
-    if (this.#framing !== CHUNKED) return socket.write(chunk);
-    this.#cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    return socket.write('\r\n', 'latin1');
-  }
-
-  onDrain(resume: () => void): void {
-    this.socket.once('drain', resume);
-  }
-
-  /** Ends the response (`body`: a whole body given at once, with its Content-Length set). */
-  end(body?: string): void {
-    if (this.finished || this.destroyed) return;
-    if (body) this.write(Buffer.from(body));
-    if (this.#framing === CHUNKED) this.socket.write('0\r\n\r\n', 'latin1');
-    // The response leaves now, before the bookkeeping of its end.
-    this.uncork();
-    this.finished = true;
-    this.onDone?.(true);
-    this.#connection.responded();
-  }
-
-  /** Cuts the connection: the response cannot be completed. */
-  destroy(): void {
-    if (this.destroyed) return;
-    this.socket.destroy();
-    this.gone();
-  }
-
-  /** The client connection closed before the response was complete. */
-  gone(): void {
-    if (this.finished || this.destroyed) return;
-    this.destroyed = true;
-    this.onDone?.(false);
-  }
-}
-
-function uncork(response: ClientResponse): void {
-  response.uncork();
 }

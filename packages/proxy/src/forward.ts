@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ClientResponse } from './client.ts';
+import type { ClientResponse } from './client-response.ts';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';

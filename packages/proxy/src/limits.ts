@@ -6,3 +6,6 @@ export const MAX_HEADER_SIZE = 65_536;
  * so a bulk splice does not pause and resume reading on every chunk.
  */
 export const SOCKET_HIGH_WATER_MARK = 128 * 1024;
+
+/** How long a kept-alive client connection may sit idle between requests. */
+export const CLIENT_KEEP_ALIVE_MS = 60_000;

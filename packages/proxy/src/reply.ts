@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ClientResponse } from './client.ts';
+import type { ClientResponse } from './client-response.ts';
 
 /** Answers with a short text body; `close` ends the connection after it. */
 export function reply(res: ClientResponse, status: number, body: string, close = false): void {
