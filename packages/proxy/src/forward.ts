@@ -3,7 +3,7 @@ import type { ClientResponse } from './client-response.ts';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
-import { endToEnd, rawHeader } from './headers.ts';
+import { endToEnd } from './headers.ts';
 import { reply } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
@@ -137,17 +137,16 @@ class Downstream implements UpstreamHandler {
     this.record.bytesOut += bytes;
   }
 
-  onResponseStart(statusCode: number, statusMessage: string, raw: string[]): void {
+  onResponseStart(
+    statusCode: number,
+    statusMessage: string,
+    raw: string[],
+    chunked: boolean,
+  ): void {
     const { headers, via } = endToEnd(raw);
     headers.push('via', via);
-    try {
-      const chunked = rawHeader(raw, 'transfer-encoding') !== undefined;
-      this.#res.writeHead(statusCode, statusMessage, headers, false, chunked);
-      this.#asIs = this.#res.chunksAsIs;
-    } catch {
-      this.#upstream?.abort();
-      reply(this.#res, 502, `sbx proxy: ${this.where} sent an invalid response head\n`, true);
-    }
+    this.#res.writeHead(statusCode, statusMessage, headers, false, chunked);
+    this.#asIs = this.#res.chunksAsIs;
   }
 
   onResponseData(chunk: Buffer): boolean {

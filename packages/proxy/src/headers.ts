@@ -63,11 +63,3 @@ export function endToEnd(
   }
   return { headers, via: via ? `${via}, ${VIA}` : VIA };
 }
-
-/** The header value of `name` in a raw list (first occurrence), lowercase name compare. */
-export function rawHeader(raw: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) return raw[i + 1];
-  }
-  return undefined;
-}

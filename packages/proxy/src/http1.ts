@@ -60,11 +60,48 @@ export function trimOws(value: string): string {
   return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
+/** `value` added to the values of a header seen before (joined by commas, as a list). */
+export function joined(before: string | undefined, value: string): string {
+  return before === undefined ? value : `${before},${value}`;
+}
+
+/** A body framed by `Transfer-Encoding: chunked`. */
+export const CHUNKED = -1;
+/** A message with neither Content-Length nor Transfer-Encoding. */
+export const UNFRAMED = -2;
+
 /**
- * The length a message's Content-Length values (joined by commas when repeated) state, or
- * undefined when they are invalid: repeated only with the same value, digits only.
+ * How a message's body is framed, from its Content-Length and Transfer-Encoding values (each
+ * `joined` when repeated): its length, `CHUNKED` or `UNFRAMED`. Throws `error(why)` for what
+ * sbx will not read: both headers at once (the signature of request smuggling and response
+ * splitting), a transfer coding other than exactly `chunked`, or Content-Lengths that differ
+ * or are not digits. `what` names the message in the reason.
  */
-export function contentLength(lengths: string): number | undefined {
+export function bodyFraming(
+  lengths: string | undefined,
+  codings: string | undefined,
+  what: 'request' | 'response',
+  error: (why: string) => Error,
+): number {
+  if (codings !== undefined) {
+    if (lengths !== undefined) {
+      throw error(`the ${what} has both Content-Length and Transfer-Encoding`);
+    }
+    if (!onlyChunked(codings)) {
+      throw error(
+        `unsupported transfer coding "${codings.slice(0, 40)}": the only transfer coding accepted is chunked`,
+      );
+    }
+    return CHUNKED;
+  }
+  if (lengths === undefined) return UNFRAMED;
+  const length = contentLength(lengths);
+  if (length === undefined) throw error(`the ${what} has an invalid Content-Length`);
+  return length;
+}
+
+/** The length the joined Content-Length values state (repeated only with the same value), or undefined. */
+function contentLength(lengths: string): number | undefined {
   const first = lengths.includes(',') ? trimOws(lengths.split(',')[0]!) : lengths;
   if (!DIGITS.test(first)) return undefined;
   if (first !== lengths) {
@@ -73,8 +110,8 @@ export function contentLength(lengths: string): number | undefined {
   return Number(first);
 }
 
-/** True when the Transfer-Encoding values (joined by commas) are exactly `chunked`. */
-export function onlyChunked(codings: string): boolean {
+/** True when the joined Transfer-Encoding values are exactly `chunked`. */
+function onlyChunked(codings: string): boolean {
   const list = codings
     .split(',')
     .map((c) => trimOws(c).toLowerCase())

@@ -1,9 +1,10 @@
 import {
   BodyReader,
-  contentLength,
+  bodyFraming,
+  CHUNKED,
   HeadReader,
   headerFields,
-  onlyChunked,
+  joined,
   trimOws,
 } from './http1.ts';
 
@@ -215,10 +216,10 @@ function parseHead(text: string): ClientRequest {
         hosts++;
         break;
       case 'content-length':
-        lengths = lengths === undefined ? value : `${lengths},${value}`;
+        lengths = joined(lengths, value);
         break;
       case 'transfer-encoding':
-        codings = codings === undefined ? value : `${codings},${value}`;
+        codings = joined(codings, value);
         break;
       case 'connection':
         for (const token of value.split(',')) {
@@ -231,7 +232,7 @@ function parseHead(text: string): ClientRequest {
         upgradeHeader = true;
         break;
       case 'expect':
-        expect = expect === undefined ? value : `${expect},${value}`;
+        expect = joined(expect, value);
         break;
     }
   }
@@ -241,22 +242,13 @@ function parseHead(text: string): ClientRequest {
       hosts ? 'the request has more than one Host' : 'the request has no Host',
     );
   }
-  let body: ClientRequest['body'] = 'none';
-  let length = 0;
-  if (codings !== undefined) {
-    if (lengths !== undefined) {
-      throw new RequestError(400, 'the request has both Content-Length and Transfer-Encoding');
-    }
-    if (version === 0) throw new RequestError(400, 'Transfer-Encoding in an HTTP/1.0 request');
-    if (!onlyChunked(codings))
-      throw new RequestError(400, 'the only transfer coding accepted is chunked');
-    body = 'chunked';
-  } else if (lengths !== undefined) {
-    const n = contentLength(lengths);
-    if (n === undefined) throw new RequestError(400, 'the request has an invalid Content-Length');
-    length = n;
-    if (n > 0) body = 'fixed';
+  const framing = bodyFraming(lengths, codings, 'request', (why) => new RequestError(400, why));
+  if (framing === CHUNKED && version === 0) {
+    throw new RequestError(400, 'Transfer-Encoding in an HTTP/1.0 request');
   }
+  const length = Math.max(framing, 0);
+  const body: ClientRequest['body'] =
+    framing === CHUNKED ? 'chunked' : length > 0 ? 'fixed' : 'none';
   if (host !== undefined && !HOST.test(host)) throw new RequestError(400, 'the Host is invalid');
   // HTTP/1.0 cannot upgrade and has no expectations (RFC 9110 7.8, 10.1.1: ignored).
   const upgrade = version === 1 && upgradeHeader && upgradeToken && method !== 'CONNECT';

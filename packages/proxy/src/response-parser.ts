@@ -1,4 +1,12 @@
-import { BodyReader, contentLength, HeadReader, headerFields, onlyChunked } from './http1.ts';
+import {
+  BodyReader,
+  bodyFraming,
+  CHUNKED,
+  HeadReader,
+  headerFields,
+  joined,
+  UNFRAMED,
+} from './http1.ts';
 
 /** An upstream response sbx will not pass on: the exchange fails (502, or the stream is cut). */
 export class ResponseError extends Error {
@@ -7,7 +15,8 @@ export class ResponseError extends Error {
 
 /** Where a parsed response goes: its head once, its body a chunk at a time, then its end. */
 export interface ResponseSink {
-  head(status: number, reason: string, headers: string[]): void;
+  /** `chunked`: the body comes chunked (see `raw`). */
+  head(status: number, reason: string, headers: string[], chunked: boolean): void;
   data(chunk: Buffer): void;
   /**
    * The body's bytes as they came, framing included (chunk sizes, the last chunk, trailers),
@@ -135,10 +144,10 @@ export class ResponseParser {
       if (name.length !== 14 && name.length !== 17 && name.length !== 10) continue;
       switch (name.toLowerCase()) {
         case 'content-length':
-          lengths = lengths === undefined ? value : `${lengths},${value}`;
+          lengths = joined(lengths, value);
           break;
         case 'transfer-encoding':
-          codings = codings === undefined ? value : `${codings},${value}`;
+          codings = joined(codings, value);
           break;
         case 'connection':
           if (CLOSE.test(value)) close = true;
@@ -157,27 +166,17 @@ export class ResponseParser {
       return;
     }
     // Framing is settled before the head is passed on: a response refused here gets a 502.
-    let length = -1;
-    if (this.#method === 'HEAD' || code === 204 || code === 304) length = 0;
-    else if (codings !== undefined) {
-      if (lengths !== undefined) {
-        throw new ResponseError('the response has both Content-Length and Transfer-Encoding');
-      }
-      if (!onlyChunked(codings)) {
-        throw new ResponseError(`unsupported transfer coding "${codings.slice(0, 40)}"`);
-      }
-    } else if (lengths !== undefined) {
-      // Repeated (as headers or in a list) only with the same value.
-      const n = contentLength(lengths);
-      if (n === undefined) throw new ResponseError('the response has an invalid Content-Length');
-      length = n;
-    } else close = true;
-    this.#reusable = !close;
-    this.#sink.head(code, status[3] ?? '', headers);
+    const noBody = this.#method === 'HEAD' || code === 204 || code === 304;
+    const framing = noBody
+      ? 0
+      : bodyFraming(lengths, codings, 'response', (why) => new ResponseError(why));
+    // A body with no framing runs until the upstream closes: that connection is not reused.
+    this.#reusable = !close && framing !== UNFRAMED;
+    this.#sink.head(code, status[3] ?? '', headers, framing === CHUNKED);
     this.#state = State.Body;
-    if (length >= 0) this.#body.fixed(length);
-    else if (codings !== undefined) this.#body.chunked();
-    else this.#body.readUntilClose();
+    if (framing === CHUNKED) this.#body.chunked();
+    else if (framing === UNFRAMED) this.#body.readUntilClose();
+    else this.#body.fixed(framing);
     this.#settle();
   }
 

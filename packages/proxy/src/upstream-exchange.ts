@@ -39,9 +39,9 @@ export class Connection {
     readonly socket: Socket,
   ) {
     this.parser = new ResponseParser({
-      head: (status, reason, headers) => {
+      head: (status, reason, headers, chunked) => {
         this.#keepAliveMs = keepAliveOf(this.parser.keepAliveSeconds);
-        this.exchange?.head(status, reason, headers);
+        this.exchange?.head(status, reason, headers, chunked);
       },
       data: (chunk) => this.exchange?.data(chunk),
       raw: (bytes) => this.exchange?.raw(bytes),
@@ -180,10 +180,10 @@ export class Exchange implements UpstreamExchange {
     });
   }
 
-  head(status: number, reason: string, headers: string[]): void {
+  head(status: number, reason: string, headers: string[], chunked: boolean): void {
     this.#mayRetry = false;
     this.#responded = true;
-    this.#handler.onResponseStart(status, reason, headers);
+    this.#handler.onResponseStart(status, reason, headers, chunked);
   }
 
   data(chunk: Buffer): void {

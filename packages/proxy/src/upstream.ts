@@ -38,7 +38,8 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** Bytes of a streamed request body sent on. */
   onRequestData(bytes: number): void;
-  onResponseStart(status: number, reason: string, headers: string[]): void;
+  /** `chunked`: the body comes chunked, and `onResponseRaw` has it as framed. */
+  onResponseStart(status: number, reason: string, headers: string[], chunked: boolean): void;
   /** A piece of the decoded body. false: no more data until `resume()` (backpressure). */
   onResponseData(chunk: Buffer): boolean;
   /** The same body bytes as they came, framing included (see `ResponseSink.raw`); false as above. */
