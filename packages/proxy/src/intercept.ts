@@ -35,7 +35,7 @@ export function intercept(
       state.upstreams.preconnect({ secure: true, address, port, name });
       terminate(state, socket, tunnel, record, deadline).catch(() => socket.destroy());
     } else if (first >= 0x41 && first <= 0x5a) {
-      // From the request's first byte on, the HTTP server's head deadline applies.
+      // From the request's first byte on, the client connection's head deadline applies.
       clearTimeout(deadline);
       serveClient(state, socket, tunnel);
       socket.resume();

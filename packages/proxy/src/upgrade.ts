@@ -19,7 +19,8 @@ const STATUS = /^HTTP\/1\.[01] (\d{3})/;
 
 /**
  * A request with `Upgrade` (WebSocket): checked and credentialed like any request, then the
- * handshake is sent to the pinned address and the two connections are spliced.
+ * handshake is sent to the pinned address, and the two connections are spliced once the
+ * upstream answers `101` (any other answer is passed on, see `refused`).
  */
 export function handleUpgrade(
   state: ProxyState,
@@ -80,18 +81,20 @@ export function handleUpgrade(
         port: target.port,
         name: target.name,
       });
+      // Until the upstream's answer head has come, a failure is the client's 502 (once).
       let answered = false;
-      upstream.once('error', () => {
-        if (!answered) fail(502, `sbx proxy: cannot connect to ${target.name}:${target.port}\n`);
-      });
-      upstream.once('close', () => {
+      const where = `${target.name}:${target.port}`;
+      const failed = (why: string) => {
         if (answered) return;
         answered = true;
-        fail(
-          502,
-          `sbx proxy: ${target.name}:${target.port} closed without answering the upgrade\n`,
-        );
-      });
+        fail(502, `sbx proxy: ${why}\n`);
+      };
+      upstream.once('error', () =>
+        failed(
+          base ? `${where} failed before answering the upgrade` : `cannot connect to ${where}`,
+        ),
+      );
+      upstream.once('close', () => failed(`${where} closed without answering the upgrade`));
       socket.once('close', () => upstream.destroy());
       upstream.once('ready', () => {
         base = [socket.bytesRead - head.length, socket.bytesWritten];
@@ -102,9 +105,8 @@ export function handleUpgrade(
           try {
             answer = heads.read(chunk, 0);
           } catch {
-            answered = true;
+            failed(`${where} sent an invalid response head`);
             upstream.destroy();
-            fail(502, `sbx proxy: ${target.name}:${target.port} sent an invalid response head\n`);
             return;
           }
           if (!answer) return;
