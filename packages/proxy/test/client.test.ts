@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type Running, startProxy, until } from './harness.ts';
 import { rawExchange } from './raw.ts';
-import { httpsUpstream, httpUpstream, pattern, upstreamAuthority } from './servers.ts';
+import { httpUpstream, interceptedUpstream, pattern } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
 
 // sbx's own HTTP/1.1 server side (client.ts): what a client connection gets besides the
@@ -51,12 +51,7 @@ describe('the proxy as an HTTP/1.1 server', () => {
   });
 
   it('answers pipelined requests inside an intercepted TLS tunnel', async () => {
-    const upstreamCa = await upstreamAuthority();
-    const upstream = await httpsUpstream(upstreamCa);
-    const proxy = await startProxy(
-      { allowHosts: [`localhost:${upstream.port}`] },
-      { upstreamCa: upstreamCa.certPem },
-    );
+    const { upstream, proxy } = await interceptedUpstream();
     const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
     const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
     const host = `Host: localhost:${upstream.port}\r\n`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { curl, startProxy, until } from './harness.ts';
-import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
+import { httpsUpstream, httpUpstream, interceptedUpstream, upstreamAuthority } from './servers.ts';
 
 describe('plain HTTP forwarding', () => {
   it('forwards to the request-line authority, rewrites Host, strips hop-by-hop, adds Via', async () => {
@@ -105,12 +105,7 @@ describe('host.docker.internal', () => {
 
 describe('CONNECT', () => {
   it('intercepts TLS with a leaf for the CONNECT host and serves requests inside', async () => {
-    const upstreamCa = await upstreamAuthority();
-    const upstream = await httpsUpstream(upstreamCa);
-    const proxy = await startProxy(
-      { allowHosts: [`localhost:${upstream.port}`] },
-      { upstreamCa: upstreamCa.certPem },
-    );
+    const { upstream, proxy } = await interceptedUpstream();
     const r = await curl([
       '-x',
       proxy.url,

@@ -7,7 +7,7 @@ import { compilePolicy } from '@sbx/policy';
 import { describe, expect, it } from 'vitest';
 import { curl, startProxy, until } from './harness.ts';
 import { ask } from './raw.ts';
-import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
+import { httpsUpstream, httpUpstream, interceptedUpstream, upstreamAuthority } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
 
 describe('setPolicy', () => {
@@ -24,12 +24,7 @@ describe('setPolicy', () => {
   });
 
   it('applies to the next request inside an open TLS tunnel', async () => {
-    const upstreamCa = await upstreamAuthority();
-    const upstream = await httpsUpstream(upstreamCa);
-    const proxy = await startProxy(
-      { allowHosts: [`localhost:${upstream.port}`] },
-      { upstreamCa: upstreamCa.certPem },
-    );
+    const { upstream, proxy } = await interceptedUpstream();
     const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
     const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
     const req = `GET / HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyEvent } from '../src/index.ts';
 import { curl, type Running, startProxy, until } from './harness.ts';
 import { rawExchange } from './raw.ts';
-import { httpsUpstream, httpUpstream, upstreamAuthority } from './servers.ts';
+import { httpUpstream, interceptedUpstream } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
 
 let proxy: Running | undefined;
@@ -176,13 +176,9 @@ describe('DNS', () => {
 
 describe('TLS interception checks', () => {
   async function setup() {
-    const upstreamCa = await upstreamAuthority();
-    const upstream = await httpsUpstream(upstreamCa);
-    proxy = await startProxy(
-      { allowHosts: [`localhost:${upstream.port}`] },
-      { upstreamCa: upstreamCa.certPem },
-    );
-    return upstream;
+    const intercepted = await interceptedUpstream();
+    proxy = intercepted.proxy;
+    return intercepted.upstream;
   }
 
   it('closes a tunnel whose TLS server name differs from the CONNECT host', async () => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { type CertificateAuthority, createCertificateAuthority } from '../src/index.ts';
-import { closeWhenDone } from './harness.ts';
+import { closeWhenDone, type Running, startProxy } from './harness.ts';
 
 /** Deterministic bytes for download tests: the same `n` always gives the same stream. */
 export function pattern(size: number): Buffer {
@@ -143,4 +143,18 @@ export async function httpsUpstream(
 /** The CA test upstreams present certificates from (the proxy trusts it via `upstreamCa`). */
 export function upstreamAuthority(): Promise<CertificateAuthority> {
   return createCertificateAuthority({ sandbox: 'upstream-test' });
+}
+
+/**
+ * An HTTPS upstream (its certificate from the shared upstream CA) and a proxy that allows it,
+ * trusts that CA and so intercepts requests to it: the arrangement of most interception tests.
+ */
+export async function interceptedUpstream(): Promise<{ upstream: Upstream; proxy: Running }> {
+  const upstreamCa = await upstreamAuthority();
+  const upstream = await httpsUpstream(upstreamCa);
+  const proxy = await startProxy(
+    { allowHosts: [`localhost:${upstream.port}`] },
+    { upstreamCa: upstreamCa.certPem },
+  );
+  return { upstream, proxy };
 }

@@ -9,13 +9,7 @@ import { ProxyAgent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { curl, type Running, startProxy, until } from './harness.ts';
 import { rawExchange } from './raw.ts';
-import {
-  httpsUpstream,
-  httpUpstream,
-  pattern,
-  type Upstream,
-  upstreamAuthority,
-} from './servers.ts';
+import { httpUpstream, interceptedUpstream, pattern, type Upstream } from './servers.ts';
 
 const MB = 1 << 20;
 let proxy: Running | undefined;
@@ -40,12 +34,7 @@ function patternHash(total: number): string {
 }
 
 async function tlsSetup() {
-  const upstreamCa = await upstreamAuthority();
-  upstream = await httpsUpstream(upstreamCa);
-  proxy = await startProxy(
-    { allowHosts: [`localhost:${upstream.port}`] },
-    { upstreamCa: upstreamCa.certPem },
-  );
+  ({ upstream, proxy } = await interceptedUpstream());
   return `https://localhost:${upstream.port}`;
 }
 
