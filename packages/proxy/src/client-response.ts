@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientConnection } from './client.ts';
+import { perSecond } from './events.ts';
 import { CLIENT_KEEP_ALIVE_MS } from './limits.ts';
 import type { ClientRequest } from './request-parser.ts';
 
@@ -15,18 +16,8 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
  */
 const KEEP_ALIVE_HINT = `keep-alive: timeout=${CLIENT_KEEP_ALIVE_MS / 1000}\r\n`;
 
-/** The date of a response, formatted once a second. */
-let dateSecond = 0;
-let dateText = '';
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
-}
+/** The Date of a response (RFC 9110 5.6.7). */
+const httpDate = perSecond((second) => new Date(second * 1000).toUTCString());
 
 const NO_BODY = 0;
 const FIXED = 1;
@@ -88,7 +79,7 @@ export class ClientResponse {
       if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
       else if (name.length === 4 && name.toLowerCase() === 'date') date = true;
     }
-    if (!date) text += `date: ${httpDate()}\r\n`;
+    if (!date) text += `date: ${httpDate(Date.now())}\r\n`;
     if (method === 'HEAD' || status === 204 || status === 304) this.#framing = NO_BODY;
     else if (length) this.#framing = FIXED;
     else if (version === 1) {

@@ -28,19 +28,31 @@ export function emitTo(sink: ((event: ProxyEvent) => void) | undefined, event: P
   }
 }
 
-let isoSecond = -1;
-let isoPrefix = '';
+/**
+ * A clock reading formatted by `format(second)` (seconds since the epoch), computed once per
+ * second: what every request's log record and response head would otherwise format anew.
+ */
+export function perSecond(format: (second: number) => string): (now: number) => string {
+  let last = -1;
+  let text = '';
+  return (now) => {
+    const second = Math.floor(now / 1000);
+    if (second !== last) {
+      last = second;
+      text = format(second);
+    }
+    return text;
+  };
+}
 
-/** The current time in ISO 8601; the date and time up to the second are formatted once a second. */
+/** `YYYY-MM-DDTHH:MM:SS.` of an ISO 8601 time. */
+const isoPrefix = perSecond((second) => new Date(second * 1000).toISOString().slice(0, 20));
+
+/** The current time in ISO 8601, with milliseconds. */
 function isoNow(): string {
   const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== isoSecond) {
-    isoSecond = second;
-    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
-  }
-  const ms = now - second * 1000;
-  return `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  const ms = now % 1000;
+  return `${isoPrefix(now)}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
 /** A log record with nothing decided yet, filled in as the request or tunnel goes on. */
