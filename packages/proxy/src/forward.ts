@@ -104,6 +104,8 @@ class Downstream implements UpstreamHandler {
   #gone = false;
   /** The upstream's chunked framing goes to the client as it came (no re-chunking). */
   #asIs = false;
+  /** Waiting for the client to drain: the upstream is paused until it has. */
+  #waiting = false;
   readonly #state: ProxyState;
   readonly #res: ClientResponse;
   readonly #start = performance.now();
@@ -159,8 +161,17 @@ class Downstream implements UpstreamHandler {
   }
 
   #write(bytes: Buffer): boolean {
-    if (this.#res.write(bytes)) return true;
-    this.#res.onDrain(() => this.#upstream?.resume());
+    // A copy: the bytes are a view of the upstream connection's read buffer, which its next
+    // read overwrites, and a write may wait (corked behind the head, or behind a slow client).
+    if (this.#res.write(Buffer.from(bytes))) return true;
+    // Reads already under way when the upstream paused still arrive: one drain wait for all.
+    if (!this.#waiting) {
+      this.#waiting = true;
+      this.#res.onDrain(() => {
+        this.#waiting = false;
+        this.#upstream?.resume();
+      });
+    }
     return false;
   }
 

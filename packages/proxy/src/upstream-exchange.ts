@@ -14,6 +14,9 @@ import type {
 
 /** How long an idle connection is kept (a server's `Keep-Alive: timeout` can shorten it). */
 export const KEEP_ALIVE_MS = 4_000;
+/** A connection's read buffer; a read that fills it means a bulk body: it grows, once. */
+const READ_BUFFER = 16 * 1024;
+const LARGE_READ_BUFFER = 64 * 1024;
 /** Methods a request may be repeated with (RFC 9110 9.2.2): nothing happens twice. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -25,6 +28,7 @@ export function requestHead(method: string, path: string, headers: readonly stri
 /** One upstream socket and its response parser; carries one exchange at a time. */
 export class Connection {
   readonly parser: ResponseParser;
+  readonly socket: Socket;
   exchange: Exchange | undefined;
   /** True once it has carried a whole exchange (a stale keep-alive socket may be closed). */
   reused = false;
@@ -36,7 +40,7 @@ export class Connection {
   constructor(
     readonly pool: Upstreams,
     readonly key: string,
-    readonly socket: Socket,
+    origin: Origin,
   ) {
     this.parser = new ResponseParser({
       head: (status, reason, headers, chunked) => {
@@ -47,18 +51,30 @@ export class Connection {
       raw: (bytes) => this.exchange?.raw(bytes),
       end: (reusable) => this.exchange?.responseEnd(reusable),
     });
+    // Every read lands in this connection's own buffer, reused: no allocation and no stream
+    // queue per read (the parser hands on views of it, which a handler copies to keep).
+    let buffer = Buffer.allocUnsafe(READ_BUFFER);
+    const socket = pool.dial(origin, {
+      buffer: () => buffer,
+      callback: (n: number) => {
+        const read = n === buffer.length ? buffer : buffer.subarray(0, n);
+        if (n === READ_BUFFER && buffer.length === READ_BUFFER) {
+          buffer = Buffer.allocUnsafe(LARGE_READ_BUFFER);
+        }
+        try {
+          this.parser.push(read);
+        } catch (error) {
+          this.fail(error as Error);
+        }
+        return true;
+      },
+    });
+    this.socket = socket;
     socket.once('ready', () => {
       this.ready = true;
       socket.setTimeout(pool.idleTimeoutMs);
       if (this.exchange) this.exchange.send();
       else pool.parked(this);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.parser.push(chunk);
-      } catch (error) {
-        this.fail(error as Error);
-      }
     });
     socket.on('end', () => {
       try {

@@ -1,6 +1,7 @@
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import {
+  type ConnectionOptions,
   createSecureContext,
   rootCertificates,
   type SecureContext,
@@ -40,9 +41,13 @@ export interface UpstreamHandler {
   onRequestData(bytes: number): void;
   /** `chunked`: the body comes chunked, and `onResponseRaw` has it as framed. */
   onResponseStart(status: number, reason: string, headers: string[], chunked: boolean): void;
-  /** A piece of the decoded body. false: no more data until `resume()` (backpressure). */
+  /**
+   * A piece of the decoded body. false: no more data until `resume()` (backpressure). Body
+   * bytes are views of the connection's read buffer, valid during the call only: a handler
+   * that keeps them (a write that may be pending) keeps a copy.
+   */
   onResponseData(chunk: Buffer): boolean;
-  /** The same body bytes as they came, framing included (see `ResponseSink.raw`); false as above. */
+  /** The same body bytes as they came, framing included (see `ResponseSink.raw`); as above. */
   onResponseRaw(bytes: Buffer): boolean;
   onResponseEnd(): void;
   onResponseError(error: Error): void;
@@ -99,22 +104,24 @@ export class Upstreams {
   /**
    * A new connection to `origin`: TCP, or TLS with SNI and certificate checks for its name
    * (none for an IP address, which SNI cannot carry: the certificate must then name the IP).
-   * Connecting has 10 s; the socket emits 'ready' when it can carry a request.
+   * Connecting has 10 s; the socket emits 'ready' when it can carry a request. `onread`: the
+   * socket reads into the caller's buffer and calls it back (no 'data' events).
    */
-  dial(origin: Origin): Socket {
+  dial(origin: Origin, onread?: OnReadOpts): Socket {
     const { secure, address, port, name } = origin;
     const key = keyOf(origin);
     const session = secure ? this.#sessions.get(key) : undefined;
-    const socket = secure
-      ? tlsConnect({
-          host: address,
-          port,
-          servername: isIP(name) ? undefined : name,
-          ...(this.#secureContext ? { secureContext: this.#secureContext } : {}),
-          ...(session ? { session } : {}),
-          ALPNProtocols: ['http/1.1'],
-        })
-      : netConnect({ host: address, port });
+    // tls.connect takes `onread` as net.connect does (Node 15+), @types/node does not say so.
+    const tlsOptions: ConnectionOptions & { onread?: OnReadOpts } = {
+      host: address,
+      port,
+      servername: isIP(name) ? undefined : name,
+      ...(this.#secureContext ? { secureContext: this.#secureContext } : {}),
+      ...(session ? { session } : {}),
+      ALPNProtocols: ['http/1.1'],
+      onread,
+    };
+    const socket = secure ? tlsConnect(tlsOptions) : netConnect({ host: address, port, onread });
     // The next connection to the same origin resumes this TLS session (the certificate was
     // checked for the same name at the same address when the session began).
     if (secure) socket.on('session', (ticket: Buffer) => this.#sessions.set(key, ticket));
@@ -159,7 +166,7 @@ export class Upstreams {
         reused.socket.destroy();
       }
     }
-    const connection = new Connection(this, key, this.dial(origin));
+    const connection = new Connection(this, key, origin);
     this.#all.add(connection);
     return connection;
   }
@@ -174,7 +181,7 @@ export class Upstreams {
     const key = keyOf(origin);
     if (this.#closed || this.#connecting.has(key) || this.#idle.get(key)?.length) return;
     if (this.#connecting.size >= this.#maxEarly) return;
-    const connection = new Connection(this, key, this.dial(origin));
+    const connection = new Connection(this, key, origin);
     this.#all.add(connection);
     this.#connecting.set(key, connection);
   }

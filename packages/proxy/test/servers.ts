@@ -55,15 +55,22 @@ function handler(seen: Upstream['seen']) {
       const count = Number(url.searchParams.get('count') ?? 5);
       const interval = Number(url.searchParams.get('interval') ?? 20);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      // interval=0: back to back, each event in a turn of its own (a TLS record of its own).
+      const padding = 'x'.repeat(Number(url.searchParams.get('padding') ?? 0));
       let i = 0;
-      const timer = setInterval(() => {
-        res.write(`data: ${i} ${Date.now()}\n\n`);
-        if (++i === count) {
-          clearInterval(timer);
-          res.end();
-        }
-      }, interval);
-      res.on('close', () => clearInterval(timer));
+      let gone = false;
+      const next = () => {
+        if (gone) return;
+        res.write(`data: ${i} ${Date.now()}${padding}\n\n`);
+        if (++i === count) res.end();
+        else if (interval) timer = setTimeout(next, interval);
+        else setImmediate(next);
+      };
+      let timer = setTimeout(next, interval);
+      res.on('close', () => {
+        gone = true;
+        clearTimeout(timer);
+      });
       return;
     }
     req.resume();

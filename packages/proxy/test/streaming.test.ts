@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxyAgent, request } from 'undici';
@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { curl, type Running, startProxy, until } from './harness.ts';
 import { rawExchange } from './raw.ts';
 import { httpUpstream, interceptedUpstream, pattern, type Upstream } from './servers.ts';
+import { openTunnel, tlsOver } from './tunnel.ts';
 
 const MB = 1 << 20;
 let proxy: Running | undefined;
@@ -148,6 +149,77 @@ describe('streaming', () => {
     expect(sha(await readFile(file))).toBe(patternHash(100 * MB));
     await until(() => proxy!.events.length === 2);
     expect(proxy!.events.find((e) => e.type === 'request')!.bytesIn).toBe(100 * MB);
+  }, 60_000);
+
+  it('holds the upstream back while an intercepted client reads nothing, then passes every byte on', async () => {
+    await tlsSetup();
+    const { port } = upstream!;
+    const sockets: Socket[] = [];
+    upstream!.server.on('connection', (s: Socket) => sockets.push(s));
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
+      const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+      tls.pause();
+      const total = 64 * MB;
+      tls.write(
+        `GET /bytes?n=${total} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      // Until the upstream's writes stall: what it sent unchanged for 300 ms.
+      const sent = () => sockets.reduce((sum, s) => sum + s.bytesWritten, 0);
+      let before = -1;
+      while (sent() !== before || before <= 0) {
+        before = sent();
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      // The kernel's socket buffers on both sides and the proxy's own hold a few MB, not 64.
+      expect(before).toBeLessThan(total / 2);
+      const chunks: Buffer[] = [];
+      tls.on('data', (c: Buffer) => chunks.push(c));
+      tls.resume();
+      await new Promise((r) => tls.once('end', r));
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      expect(all.toString('latin1', 0, all.indexOf('\r\n'))).toBe('HTTP/1.1 200 OK');
+      expect(sha(all.subarray(end + 4))).toBe(patternHash(total));
+      // One wait for the client to drain however many reads arrive after the upstream paused.
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  }, 60_000);
+
+  it('waits once for a congested client however many small events arrive after the upstream paused', async () => {
+    await tlsSetup();
+    const { port } = upstream!;
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
+      const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+      tls.pause();
+      // 20,000 events of 1 KiB back to back, each its own TLS record: far more than the
+      // kernel's buffers hold while the client reads nothing.
+      const count = 20_000;
+      tls.write(
+        `GET /sse?count=${count}&interval=0&padding=1000 HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      let text = '';
+      tls.setEncoding('latin1');
+      tls.on('data', (c: string) => {
+        text += c;
+      });
+      tls.resume();
+      await new Promise((r) => tls.once('end', r));
+      expect(text.match(/data: \d+ /g)?.length).toBe(count);
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   }, 60_000);
 
   it('uploads 100 MB through TLS interception intact (curl)', async () => {
