@@ -27,10 +27,11 @@ const CHUNKED_AS_IS = 3;
 const UNTIL_CLOSE = 4;
 
 /**
- * The response to one request, written on the client's socket: the head as one string, body
- * bytes as they come (chunked when their length is unknown and the client speaks HTTP/1.1).
- * The socket is corked until the end of the tick, so a head, body and end parsed from one
- * upstream read leave in one write (one TLS record, one syscall); nothing waits longer.
+ * The response to one request, written on the client's socket: the head, then body bytes as
+ * they come (chunked when their length is unknown and the client speaks HTTP/1.1). The head
+ * waits until the end of the tick for the first body bytes, so a head and body parsed from one
+ * upstream read leave in one write of one buffer (one TLS record, one syscall); nothing waits
+ * longer. Every write is one buffer: what a chunk needs around it is copied in with it.
  */
 export class ClientResponse {
   readonly #connection: ClientConnection;
@@ -43,7 +44,8 @@ export class ClientResponse {
   /** Called once: with true when the response was written whole, false when the client left. */
   onDone: ((finished: boolean) => void) | undefined;
   #framing = NO_BODY;
-  #corked = false;
+  /** The head, written with the first body bytes or at the end of the tick, whichever first. */
+  #head = '';
 
   constructor(connection: ClientConnection, request: ClientRequest) {
     this.#connection = connection;
@@ -95,8 +97,8 @@ export class ClientResponse {
     } else text += KEEP_ALIVE_HINT;
     this.statusCode = status;
     this.headersSent = true;
-    this.#cork();
-    this.socket.write(`${text}\r\n`, 'latin1');
+    this.#head = `${text}\r\n`;
+    process.nextTick(flushHead, this);
   }
 
   /** True when body writes must be chunked already (an HTTP/1.1 client, a chunked body). */
@@ -104,29 +106,24 @@ export class ClientResponse {
     return this.#framing === CHUNKED_AS_IS;
   }
 
-  #cork(): void {
-    if (this.#corked) return;
-    this.#corked = true;
-    this.socket.cork();
-    process.nextTick(uncork, this);
+  /** Writes the head if it is still waiting. */
+  flushHead(): void {
+    if (!this.#head) return;
+    const head = this.#head;
+    this.#head = '';
+    if (!this.destroyed) this.socket.write(head, 'latin1');
   }
 
-  uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.socket.uncork();
-  }
-
-  /** A piece of the body; false when the socket's buffer is full (wait for `onDrain`). */
+  /**
+   * A piece of the body, copied (it may be a view of a buffer its owner reuses); false when
+   * the socket's buffer is full (wait for `onDrain`).
+   */
   write(chunk: Buffer): boolean {
     if (this.destroyed || chunk.length === 0 || this.#framing === NO_BODY) return true;
-    const socket = this.socket;
-    // One write needs no cork (the head's, if it is waiting, holds the socket corked).
-    if (this.#framing !== CHUNKED) return socket.write(chunk);
-    this.#cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    return socket.write('\r\n', 'latin1');
+    const head = this.#head;
+    this.#head = '';
+    if (this.#framing !== CHUNKED) return this.socket.write(joinedBytes(head, chunk, ''));
+    return this.socket.write(joinedBytes(`${head}${chunk.length.toString(16)}\r\n`, chunk, '\r\n'));
   }
 
   onDrain(resume: () => void): void {
@@ -137,9 +134,11 @@ export class ClientResponse {
   end(body?: string): void {
     if (this.finished || this.destroyed) return;
     if (body) this.write(Buffer.from(body));
-    if (this.#framing === CHUNKED) this.socket.write('0\r\n\r\n', 'latin1');
     // The response leaves now, before the bookkeeping of its end.
-    this.uncork();
+    if (this.#framing === CHUNKED) {
+      this.socket.write(`${this.#head}0\r\n\r\n`, 'latin1');
+      this.#head = '';
+    } else this.flushHead();
     this.finished = true;
     this.onDone?.(true);
     this.#connection.responded();
@@ -160,6 +159,15 @@ export class ClientResponse {
   }
 }
 
-function uncork(response: ClientResponse): void {
-  response.uncork();
+function flushHead(response: ClientResponse): void {
+  response.flushHead();
+}
+
+/** One buffer of `before` (latin1), `bytes` and `after` (latin1), every byte of it written. */
+function joinedBytes(before: string, bytes: Buffer, after: string): Buffer {
+  const out = Buffer.allocUnsafe(before.length + bytes.length + after.length);
+  out.write(before, 0, 'latin1');
+  bytes.copy(out, before.length);
+  if (after) out.write(after, before.length + bytes.length, 'latin1');
+  return out;
 }

@@ -161,9 +161,8 @@ class Downstream implements UpstreamHandler {
   }
 
   #write(bytes: Buffer): boolean {
-    // A copy: the bytes are a view of the upstream connection's read buffer, which its next
-    // read overwrites, and a write may wait (corked behind the head, or behind a slow client).
-    if (this.#res.write(Buffer.from(bytes))) return true;
+    // (The response copies the bytes: they are a view of the upstream connection's read buffer.)
+    if (this.#res.write(bytes)) return true;
     // Reads already under way when the upstream paused still arrive: one drain wait for all.
     if (!this.#waiting) {
       this.#waiting = true;
