@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
-import { closedLoop, download, eventDelays, failures, median, timed } from './load.ts';
+import { closedLoop, download, eventDelays, failures, median, stolenMs, timed } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -156,6 +156,15 @@ try {
       cpu(),
     ]);
   };
+  const stolen: string[] = [];
+  let stolenBefore = stolenMs();
+  /** What the hypervisor took during the scenario just measured. */
+  const steal = (label: string) => {
+    const now = stolenMs();
+    if (now === undefined || stolenBefore === undefined) return;
+    stolen.push(`${label} ${now - stolenBefore} ms`);
+    stolenBefore = now;
+  };
   for (const concurrency of ONLY.has('a') ? [1, 32] : []) {
     await closedLoops(
       '(a) HTTPS keep-alive',
@@ -175,6 +184,7 @@ try {
       tiny: tinyTunnel ? () => closedLoop(tinyTunnel, proxiedUrl, concurrency, ms) : undefined,
     });
   }
+  if (ONLY.has('a')) steal('(a)');
   if (ONLY.has('b')) {
     await closedLoops('(b) plain HTTP forward', 32, '>= 0.40x', {
       direct: () => closedLoop(direct, `http://127.0.0.1:${http}/`, 32, ms),
@@ -188,6 +198,7 @@ try {
   // (c) bulk download through a bypass tunnel. What a bypass tunnel carries is TLS (a CONNECT
   // to a host sbx must not intercept), so the main row downloads over HTTPS end to end; the
   // second row sends plain HTTP through the same tunnel, where nothing but the relay costs.
+  if (ONLY.has('b')) steal('(b)');
   if (ONLY.has('c')) {
     // mitmdump passing every CONNECT through untouched: the same job in another proxy.
     const plainMitm = await startMitmdump(confdir, ['--set', 'ignore_hosts=.*']);
@@ -246,6 +257,7 @@ try {
   // which spared the direct baseline the wake-up of a second process that any real client pays.)
   // Besides TLS interception: the same stream forwarded as plain HTTP, and relayed with TLS end
   // to end through sbx's bypass tunnel and tinyproxy's CONNECT (a process hop and nothing else).
+  if (ONLY.has('c')) steal('(c)');
   if (ONLY.has('d')) {
     const paths: [string, Dispatcher, string, string][] = [
       ['(d) SSE 50 events / 20 ms, p50 (max) delay', ...sse.intercepted, '< +0.2 ms, max < 20 ms'],
@@ -285,6 +297,7 @@ try {
 
   // (e) a new client connection per request through TLS interception, and the first
   // request to a new host (leaf minted, new upstream pool).
+  if (ONLY.has('d')) steal('(d)');
   if (ONLY.has('e')) {
     const d: number[] = [];
     const s: number[] = [];
@@ -336,6 +349,7 @@ try {
     ]);
   }
 
+  if (ONLY.has('e')) steal('(e)');
   await Promise.all([
     bypass.close(),
     tinyTunnel?.close(),
@@ -372,6 +386,11 @@ try {
       `${pathNames.get(dispatcher) ?? 'a path'}: ${failed.count} requests failed (the last: ${failed.last})`,
     );
   }
+  console.log(
+    stolen.length
+      ? `CPU time the hypervisor took from this machine's cores (steal): ${stolen.join(', ')}.`
+      : '',
+  );
   console.log(
     `\n${ROUNDS} interleaved rounds of ${SECONDS} s (ratios: median of the rounds, range in brackets); loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
   );
