@@ -39,6 +39,33 @@ async function tlsSetup() {
   return `https://localhost:${upstream.port}`;
 }
 
+/**
+ * GETs `path` through an intercepted tunnel with a client that reads nothing until `meanwhile`
+ * has run, then reads the whole answer (the connection closes after it). Node must not warn of
+ * a listener leak meanwhile: the proxy waits for one drain however many reads were under way.
+ */
+async function unreadThenRead(path: string, meanwhile: () => Promise<unknown>): Promise<Buffer> {
+  const { port } = upstream!;
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  const chunks: Buffer[] = [];
+  try {
+    const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
+    const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
+    tls.pause();
+    tls.write(`GET ${path} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`);
+    await meanwhile();
+    tls.on('data', (c: Buffer) => chunks.push(c));
+    tls.resume();
+    await new Promise((r) => tls.once('end', r));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  expect(warnings).not.toContain('MaxListenersExceededWarning');
+  return Buffer.concat(chunks);
+}
+
 describe('streaming', () => {
   it('passes each server-sent event on before the next is produced', async () => {
     // The upstream sends event i+1 only after the client has received event i: a proxy
@@ -153,20 +180,10 @@ describe('streaming', () => {
 
   it('holds the upstream back while an intercepted client reads nothing, then passes every byte on', async () => {
     await tlsSetup();
-    const { port } = upstream!;
     const sockets: Socket[] = [];
     upstream!.server.on('connection', (s: Socket) => sockets.push(s));
-    const warnings: Error[] = [];
-    const onWarning = (w: Error) => warnings.push(w);
-    process.on('warning', onWarning);
-    try {
-      const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
-      const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
-      tls.pause();
-      const total = 64 * MB;
-      tls.write(
-        `GET /bytes?n=${total} HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`,
-      );
+    const total = 64 * MB;
+    const all = await unreadThenRead(`/bytes?n=${total}`, async () => {
       // Until the upstream's writes stall: what it sent unchanged for 300 ms.
       const sent = () => sockets.reduce((sum, s) => sum + s.bytesWritten, 0);
       let before = -1;
@@ -176,50 +193,22 @@ describe('streaming', () => {
       }
       // The kernel's socket buffers on both sides and the proxy's own hold a few MB, not 64.
       expect(before).toBeLessThan(total / 2);
-      const chunks: Buffer[] = [];
-      tls.on('data', (c: Buffer) => chunks.push(c));
-      tls.resume();
-      await new Promise((r) => tls.once('end', r));
-      const all = Buffer.concat(chunks);
-      const end = all.indexOf('\r\n\r\n');
-      expect(all.toString('latin1', 0, all.indexOf('\r\n'))).toBe('HTTP/1.1 200 OK');
-      expect(sha(all.subarray(end + 4))).toBe(patternHash(total));
-      // One wait for the client to drain however many reads arrive after the upstream paused.
-      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
+    const end = all.indexOf('\r\n\r\n');
+    expect(all.toString('latin1', 0, all.indexOf('\r\n'))).toBe('HTTP/1.1 200 OK');
+    expect(sha(all.subarray(end + 4))).toBe(patternHash(total));
   }, 60_000);
 
   it('waits once for a congested client however many small events arrive after the upstream paused', async () => {
     await tlsSetup();
-    const { port } = upstream!;
-    const warnings: Error[] = [];
-    const onWarning = (w: Error) => warnings.push(w);
-    process.on('warning', onWarning);
-    try {
-      const { socket } = await openTunnel(proxy!.port, `localhost:${port}`);
-      const tls = await tlsOver(socket, proxy!.ca.certPem, 'localhost');
-      tls.pause();
-      // 20,000 events of 1 KiB back to back, each its own TLS record: far more than the
-      // kernel's buffers hold while the client reads nothing.
-      const count = 20_000;
-      tls.write(
-        `GET /sse?count=${count}&interval=0&padding=1000 HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`,
-      );
-      await new Promise((r) => setTimeout(r, 1500));
-      let text = '';
-      tls.setEncoding('latin1');
-      tls.on('data', (c: string) => {
-        text += c;
-      });
-      tls.resume();
-      await new Promise((r) => tls.once('end', r));
-      expect(text.match(/data: \d+ /g)?.length).toBe(count);
-      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
-    } finally {
-      process.off('warning', onWarning);
-    }
+    // 20,000 events of 1 KiB back to back, each its own TLS record: far more than the
+    // kernel's buffers hold while the client reads nothing.
+    const count = 20_000;
+    const all = await unreadThenRead(
+      `/sse?count=${count}&interval=0&padding=1000`,
+      () => new Promise((r) => setTimeout(r, 1500)),
+    );
+    expect(all.toString('latin1').match(/data: \d+ /g)?.length).toBe(count);
   }, 60_000);
 
   it('uploads 100 MB through TLS interception intact (curl)', async () => {
