@@ -1,12 +1,5 @@
-import {
-  BodyReader,
-  bodyFraming,
-  CHUNKED,
-  HeadReader,
-  headerFields,
-  joined,
-  trimOws,
-} from './http1.ts';
+import { BodyReader } from './body-reader.ts';
+import { bodyFraming, CHUNKED, HeadReader, headerFields, joined, trimOws } from './http1.ts';
 
 /** A request sbx refuses to read: answered with `status`, then the connection closes. */
 export class RequestError extends Error {

@@ -1,12 +1,5 @@
-import {
-  BodyReader,
-  bodyFraming,
-  CHUNKED,
-  HeadReader,
-  headerFields,
-  joined,
-  UNFRAMED,
-} from './http1.ts';
+import { BodyReader } from './body-reader.ts';
+import { bodyFraming, CHUNKED, HeadReader, headerFields, joined, UNFRAMED } from './http1.ts';
 
 /** An upstream response sbx will not pass on: the exchange fails (502, or the stream is cut). */
 export class ResponseError extends Error {
