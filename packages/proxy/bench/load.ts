@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type Dispatcher, request } from 'undici';
 
 /**
@@ -78,20 +77,6 @@ export async function timed(dispatcher: Dispatcher, url: string, reset = false):
   const res = await request(url, { dispatcher, reset });
   await res.body.dump();
   return performance.now() - start;
-}
-
-/**
- * CPU time (ms) the hypervisor has taken from this machine's cores since boot ("steal" in
- * /proc/stat, in USER_HZ ticks of 10 ms), or undefined where there is no /proc/stat. A
- * round that lost some is a round whose ratio says less.
- */
-export function stolenMs(): number | undefined {
-  try {
-    const cpu = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/);
-    return Number(cpu[8]) * 10;
-  } catch {
-    return undefined;
-  }
 }
 
 export function median(values: number[]): number {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
-import { closedLoop, download, eventDelays, failures, median, stolenMs, timed } from './load.ts';
+import { closedLoop, download, eventDelays, failures, median, timed } from './load.ts';
+import { printTable, ratio, Steal } from './report.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -156,15 +157,7 @@ try {
       cpu(),
     ]);
   };
-  const stolen: string[] = [];
-  let stolenBefore = stolenMs();
-  /** What the hypervisor took during the scenario just measured. */
-  const steal = (label: string) => {
-    const now = stolenMs();
-    if (now === undefined || stolenBefore === undefined) return;
-    stolen.push(`${label} ${now - stolenBefore} ms`);
-    stolenBefore = now;
-  };
+  const steal = new Steal();
   for (const concurrency of ONLY.has('a') ? [1, 32] : []) {
     await closedLoops(
       '(a) HTTPS keep-alive',
@@ -184,7 +177,7 @@ try {
       tiny: tinyTunnel ? () => closedLoop(tinyTunnel, proxiedUrl, concurrency, ms) : undefined,
     });
   }
-  if (ONLY.has('a')) steal('(a)');
+  if (ONLY.has('a')) steal.mark('(a)');
   if (ONLY.has('b')) {
     await closedLoops('(b) plain HTTP forward', 32, '>= 0.40x', {
       direct: () => closedLoop(direct, `http://127.0.0.1:${http}/`, 32, ms),
@@ -198,7 +191,7 @@ try {
   // (c) bulk download through a bypass tunnel. What a bypass tunnel carries is TLS (a CONNECT
   // to a host sbx must not intercept), so the main row downloads over HTTPS end to end; the
   // second row sends plain HTTP through the same tunnel, where nothing but the relay costs.
-  if (ONLY.has('b')) steal('(b)');
+  if (ONLY.has('b')) steal.mark('(b)');
   if (ONLY.has('c')) {
     // mitmdump passing every CONNECT through untouched: the same job in another proxy.
     const plainMitm = await startMitmdump(confdir, ['--set', 'ignore_hosts=.*']);
@@ -257,7 +250,7 @@ try {
   // which spared the direct baseline the wake-up of a second process that any real client pays.)
   // Besides TLS interception: the same stream forwarded as plain HTTP, and relayed with TLS end
   // to end through sbx's bypass tunnel and tinyproxy's CONNECT (a process hop and nothing else).
-  if (ONLY.has('c')) steal('(c)');
+  if (ONLY.has('c')) steal.mark('(c)');
   if (ONLY.has('d')) {
     const paths: [string, Dispatcher, string, string][] = [
       ['(d) SSE 50 events / 20 ms, p50 (max) delay', ...sse.intercepted, '< +0.2 ms, max < 20 ms'],
@@ -297,7 +290,7 @@ try {
 
   // (e) a new client connection per request through TLS interception, and the first
   // request to a new host (leaf minted, new upstream pool).
-  if (ONLY.has('d')) steal('(d)');
+  if (ONLY.has('d')) steal.mark('(d)');
   if (ONLY.has('e')) {
     const d: number[] = [];
     const s: number[] = [];
@@ -349,7 +342,7 @@ try {
     ]);
   }
 
-  if (ONLY.has('e')) steal('(e)');
+  if (ONLY.has('e')) steal.mark('(e)');
   await Promise.all([
     bypass.close(),
     tinyTunnel?.close(),
@@ -386,11 +379,7 @@ try {
       `${pathNames.get(dispatcher) ?? 'a path'}: ${failed.count} requests failed (the last: ${failed.last})`,
     );
   }
-  console.log(
-    stolen.length
-      ? `CPU time the hypervisor took from this machine's cores (steal): ${stolen.join(', ')}.`
-      : '',
-  );
+  console.log(steal.summary());
   console.log(
     `\n${ROUNDS} interleaved rounds of ${SECONDS} s (ratios: median of the rounds, range in brackets); loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
   );
@@ -401,18 +390,4 @@ try {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
   for (const child of children) child.kill();
   await rm(confdir, { recursive: true, force: true });
-}
-
-/** The median of the per-round ratios, with their range: rounds are paired, so load drift cancels. */
-function ratio(values: number[], baseline: number[]): string {
-  const r = values.map((v, i) => v / baseline[i]!);
-  return `${median(r).toFixed(2)}x (${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`;
-}
-
-function printTable(head: string[], body: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(head));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of body) console.log(line(row));
 }

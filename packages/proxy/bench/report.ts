@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { median } from './load.ts';
+
+// How the proxy bench reports: ratios of paired rounds, the table, and what the hypervisor took.
+
+/** The median of the per-round ratios, with their range: rounds are paired, so load drift cancels. */
+export function ratio(values: number[], baseline: number[]): string {
+  const r = values.map((v, i) => v / baseline[i]!);
+  return `${median(r).toFixed(2)}x (${Math.min(...r).toFixed(2)}-${Math.max(...r).toFixed(2)})`;
+}
+
+export function printTable(head: string[], body: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of body) console.log(line(row));
+}
+
+/**
+ * The CPU time the hypervisor took from this machine's cores ("steal" in /proc/stat) during
+ * each scenario: a round that lost some is a round whose ratio says less. Nothing where
+ * there is no /proc/stat.
+ */
+export class Steal {
+  readonly #marks: string[] = [];
+  #before = stolenMs();
+
+  /** Ends the scenario `label` measured since the last mark (or since this was made). */
+  mark(label: string): void {
+    const now = stolenMs();
+    if (now !== undefined && this.#before !== undefined) {
+      this.#marks.push(`${label} ${now - this.#before} ms`);
+    }
+    this.#before = now;
+  }
+
+  summary(): string {
+    return this.#marks.length
+      ? `CPU time the hypervisor took from this machine's cores (steal): ${this.#marks.join(', ')}.`
+      : '';
+  }
+}
+
+/** Steal since boot, in ms (USER_HZ ticks of 10 ms), or undefined without /proc/stat. */
+function stolenMs(): number | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/);
+    return Number(cpu[8]) * 10;
+  } catch {
+    return undefined;
+  }
+}
