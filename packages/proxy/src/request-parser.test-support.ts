@@ -99,6 +99,20 @@ export function feedCuts(run: Run, text: string, cuts: number[]): Run {
   return run;
 }
 
+/**
+ * `run` read exactly the one request `text`: `head`, then `body` (data calls, if any, then
+ * its end), ending where `text` ends, in order, and the parser is left idle and clean.
+ */
+export function expectOneRequest(run: Run, head: ClientRequest, body: string, text: string): void {
+  expect(run.heads).toEqual([head]);
+  expect(run.bodies).toEqual([body]);
+  expect(run.log).toMatch(body ? /^hd+e$/ : /^he$/);
+  expect(run.ends).toEqual([text.length]);
+  expect(run.violations).toEqual([]);
+  expect(run.parser.idle).toBe(true);
+  expect(run.parser.eof()).toBe(true);
+}
+
 /** The RequestError `fn` throws (anything else fails the test), or undefined. */
 export function thrown(fn: () => unknown): RequestError | undefined {
   try {

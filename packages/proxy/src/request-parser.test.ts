@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CHUNKED,
   CONNECT,
+  expectOneRequest,
   feed,
   feedCuts,
   GET,
@@ -19,37 +20,21 @@ import type { RequestError } from './request-parser.ts';
 
 describe('RequestParser: reading requests', () => {
   it('reads a GET with headers, split at every byte and at every size', () => {
-    const check = (run: Run) => {
-      expect(run.heads).toEqual([GET_HEAD]);
-      expect(run.bodies).toEqual(['']);
-      expect(run.log).toBe('he');
-      expect(run.ends).toEqual([GET.length]);
-      expect(run.violations).toEqual([]);
-      expect(run.parser.idle).toBe(true);
-      expect(run.parser.eof()).toBe(true);
-    };
+    const check = (run: Run) => expectOneRequest(run, GET_HEAD, '', GET);
     for (let cut = 0; cut <= GET.length; cut++) check(feedCuts(newRun(), GET, [cut]));
     for (let size = 1; size <= GET.length; size++) check(feed(GET, size));
   });
 
   it('reads a Content-Length body split at every byte: data, then end', () => {
-    const check = (run: Run) => {
-      expect(run.heads).toEqual([
-        request({
-          method: 'POST',
-          url: '/up',
-          rawHeaders: ['host', 'a.test', 'Content-Length', '11', 'Connection', 'keep-alive'],
-          host: 'a.test',
-          body: 'fixed',
-          length: 11,
-        }),
-      ]);
-      expect(run.bodies).toEqual(['hello world']);
-      expect(run.log).toMatch(/^hd+e$/);
-      expect(run.ends).toEqual([POST.length]);
-      expect(run.violations).toEqual([]);
-      expect(run.parser.eof()).toBe(true);
-    };
+    const head = request({
+      method: 'POST',
+      url: '/up',
+      rawHeaders: ['host', 'a.test', 'Content-Length', '11', 'Connection', 'keep-alive'],
+      host: 'a.test',
+      body: 'fixed',
+      length: 11,
+    });
+    const check = (run: Run) => expectOneRequest(run, head, 'hello world', POST);
     for (let cut = 0; cut <= POST.length; cut++) check(feedCuts(newRun(), POST, [cut]));
     for (let size = 1; size <= POST.length; size++) check(feed(POST, size));
     // A byte at a time, a body byte is one data call.
@@ -57,22 +42,14 @@ describe('RequestParser: reading requests', () => {
   });
 
   it('decodes a chunked body with extensions and trailers, split at every byte', () => {
-    const check = (run: Run) => {
-      expect(run.heads).toEqual([
-        request({
-          method: 'POST',
-          url: '/up',
-          rawHeaders: ['Host', 'a.test', 'Transfer-Encoding', 'chunked'],
-          host: 'a.test',
-          body: 'chunked',
-        }),
-      ]);
-      expect(run.bodies).toEqual(['hello 0123456789']);
-      expect(run.log).toMatch(/^hd+e$/);
-      expect(run.ends).toEqual([CHUNKED.length]);
-      expect(run.violations).toEqual([]);
-      expect(run.parser.eof()).toBe(true);
-    };
+    const head = request({
+      method: 'POST',
+      url: '/up',
+      rawHeaders: ['Host', 'a.test', 'Transfer-Encoding', 'chunked'],
+      host: 'a.test',
+      body: 'chunked',
+    });
+    const check = (run: Run) => expectOneRequest(run, head, 'hello 0123456789', CHUNKED);
     for (let cut = 0; cut <= CHUNKED.length; cut++) check(feedCuts(newRun(), CHUNKED, [cut]));
     for (let size = 1; size <= CHUNKED.length; size++) check(feed(CHUNKED, size));
     for (let a = 60; a < CHUNKED.length; a += 3) {
@@ -326,6 +303,14 @@ describe('RequestParser: refusals', () => {
   const head = (fields: string, line = 'POST / HTTP/1.1') => `${line}\r\nHost: a\r\n${fields}\r\n`;
   const chunked = (body: string) =>
     `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${body}`;
+  /** One 400 case per value of the header `name`, each refused with `reason`. */
+  const badValues = (name: string, reason: RegExp, values: string[]) =>
+    values.map((value): [string, string, number, RegExp] => [
+      `${name}: ${JSON.stringify(value)}`,
+      head(`${name}: ${value}\r\n`),
+      400,
+      reason,
+    ]);
   const cases: [string, string, number, RegExp][] = [
     [
       'Content-Length with Transfer-Encoding',
@@ -357,7 +342,7 @@ describe('RequestParser: refusals', () => {
       400,
       /invalid Content-Length/,
     ],
-    ...[
+    ...badValues('Content-Length', /invalid Content-Length/, [
       '1a',
       '-1',
       '+1',
@@ -373,13 +358,8 @@ describe('RequestParser: refusals', () => {
       '5\xa0',
       '\xa05',
       '\u00a0',
-    ].map((value): [string, string, number, RegExp] => [
-      `Content-Length: ${JSON.stringify(value)}`,
-      head(`Content-Length: ${value}\r\n`),
-      400,
-      /invalid Content-Length/,
     ]),
-    ...[
+    ...badValues('Transfer-Encoding', /only transfer coding/, [
       'gzip',
       'chunked, chunked',
       'gzip, chunked',
@@ -390,11 +370,6 @@ describe('RequestParser: refusals', () => {
       '',
       'chunked\xa0',
       '\xa0chunked',
-    ].map((value): [string, string, number, RegExp] => [
-      `Transfer-Encoding: ${JSON.stringify(value)}`,
-      head(`Transfer-Encoding: ${value}\r\n`),
-      400,
-      /only transfer coding/,
     ]),
     [
       'Transfer-Encoding: chunked twice',
