@@ -166,7 +166,8 @@ function flushHead(response: ClientResponse): void {
 /** One buffer of `before` (latin1), `bytes` and `after` (latin1), every byte of it written. */
 function joinedBytes(before: string, bytes: Buffer, after: string): Buffer {
   const out = Buffer.allocUnsafe(before.length + bytes.length + after.length);
-  out.write(before, 0, 'latin1');
+  // (An event of a stream has nothing before it: no call for an empty string on that path.)
+  if (before) out.write(before, 0, 'latin1');
   bytes.copy(out, before.length);
   if (after) out.write(after, before.length + bytes.length, 'latin1');
   return out;
