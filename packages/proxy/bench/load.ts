@@ -71,6 +71,13 @@ export async function eventDelays(dispatcher: Dispatcher, url: string): Promise<
   return out;
 }
 
+/** Streams events back to back from `url` (an event-stream endpoint) for `ms`. */
+export async function streamFor(dispatcher: Dispatcher, url: string, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  do await eventDelays(dispatcher, `${url}?n=2000&gap=0`);
+  while (performance.now() < end);
+}
+
 /** Time (ms) of one request made with `dispatcher` (the caller makes the connection new). */
 export async function timed(dispatcher: Dispatcher, url: string, reset = false): Promise<number> {
   const start = performance.now();

@@ -46,6 +46,17 @@ function chunkSize(buf: Buffer, from: number, lf: number): number {
   return size;
 }
 
+/**
+ * Where the LF after `at` is in `chunk`, or -1: a loop over the bytes, since a chunk-size line
+ * is a few bytes long and Buffer#indexOf costs a call into C++ (on a stream's cold path, each
+ * event pays it). Looks no further than a line may be long: a longer one is refused anyway.
+ */
+function lineEnd(chunk: Buffer, at: number): number {
+  const end = Math.min(chunk.length, at + MAX_HEADER_SIZE + 2);
+  for (let i = at; i < end; i++) if (chunk[i] === 0x0a) return i;
+  return -1;
+}
+
 /** Where a message body goes: a chunk at a time (subarrays of what arrived), then its end. */
 export interface BodySink {
   data(chunk: Buffer): void;
@@ -170,7 +181,7 @@ export class BodyReader {
 
   /** A chunk-size or trailer line, CRLF-terminated, possibly split over several reads. */
   #lineBytes(chunk: Buffer, at: number): number {
-    const lf = chunk.indexOf(0x0a, at);
+    const lf = lineEnd(chunk, at);
     // The usual case, a whole chunk-size line in this read, is read from the bytes: no string,
     // no regular expression (each event of a stream pays this, mostly on a cold cache).
     if (lf >= 0 && this.#line === '' && this.#state === Body.ChunkSize && lf - at < MAX_LINE) {

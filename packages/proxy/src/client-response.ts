@@ -168,7 +168,8 @@ function joinedBytes(before: string, bytes: Buffer, after: string): Buffer {
   const out = Buffer.allocUnsafe(before.length + bytes.length + after.length);
   // (An event of a stream has nothing before it: no call for an empty string on that path.)
   if (before) out.write(before, 0, 'latin1');
-  bytes.copy(out, before.length);
+  // TypedArray#set: one builtin, none of Buffer#copy's argument checks in JavaScript.
+  out.set(bytes, before.length);
   if (after) out.write(after, before.length + bytes.length, 'latin1');
   return out;
 }
