@@ -44,6 +44,15 @@ try {
     PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
   );
   children.push(sbx.child);
+  // The floor of (d): a bare TLS-terminating pipe in Node (see pipe.child.ts).
+  const pipe = ONLY.has('d')
+    ? await forkChild<{ port: number }>('./pipe.child.ts', {
+        upstreamCa: upstreamCa.certPem,
+        caCert: proxyCa.certPem,
+        caKey: proxyCa.keyPem,
+      })
+    : undefined;
+  if (pipe) children.push(pipe.child);
   const mitm = await startMitmdump(confdir);
   if (mitm) children.push(mitm.child);
   else console.log('mitmdump not found: its column stays empty');
@@ -72,11 +81,21 @@ try {
   const ms = SECONDS * 1000;
   /** The event streams of (d): intercepted, forwarded, bypassed, and through tinyproxy's tunnel. */
   type Stream = [Dispatcher, string];
-  const sse: Record<'intercepted' | 'forwarded' | 'relayed', Stream> & { tiny?: Stream } = {
+  const viaPipe = pipe
+    ? new ProxyAgent({
+        uri: `http://127.0.0.1:${pipe.info.port}`,
+        requestTls: { ca: proxyCa.certPem },
+      })
+    : undefined;
+  const sse: Record<'intercepted' | 'forwarded' | 'relayed', Stream> & {
+    tiny?: Stream;
+    pipe?: Stream;
+  } = {
     intercepted: [viaSbx, `https://localhost:${https}/sse`],
     forwarded: [forward, `http://localhost:${http}/sse`],
     relayed: [bypass, `https://${BYPASS}:${https}/sse`],
     ...(tinyTunnel ? { tiny: [tinyTunnel, `https://localhost:${https}/sse`] as Stream } : {}),
+    ...(viaPipe ? { pipe: [viaPipe, `https://localhost:${https}/sse`] as Stream } : {}),
   };
   const sseDirect: Stream[] = [
     [direct, `https://127.0.0.1:${https}/sse`],
@@ -253,6 +272,8 @@ try {
       ['    the same forwarded as plain HTTP', ...sse.forwarded, ''],
       ['    the same through a bypass tunnel (relay only)', ...sse.relayed, ''],
     ];
+    // Not sbx: what any Node process terminating TLS both ways adds, parsing nothing.
+    if (sse.pipe) paths.push(['    floor: a bare TLS pipe in Node, not sbx', ...sse.pipe, '']);
     const baselines = {
       https: `https://127.0.0.1:${https}/sse`,
       http: `http://127.0.0.1:${http}/sse`,
@@ -354,6 +375,7 @@ try {
     viaSbx.close(),
     forward.close(),
     viaMitm?.close(),
+    viaPipe?.close(),
     tinyForward?.close(),
   ]);
   printTable(
@@ -377,6 +399,7 @@ try {
     [viaMitm, 'mitmdump'],
     [tinyForward, 'tinyproxy, forwarded'],
     [tinyTunnel, 'tinyproxy, tunnel'],
+    [viaPipe, 'bare Node TLS pipe'],
   ]);
   for (const [dispatcher, failed] of failures) {
     console.log(
