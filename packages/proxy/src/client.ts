@@ -59,6 +59,9 @@ export class ClientConnection implements RequestSink {
   #closing = false;
   /** Responses wait in the socket's buffer for a client that does not read: no new request. */
   #draining = false;
+  /** Bytes read and written when the sweep last saw them change, and when that was. */
+  #moved = 0;
+  #movedAt: number;
 
   constructor(state: ProxyState, socket: Socket, tunnel: Tunnel | undefined) {
     this.#state = state;
@@ -66,11 +69,10 @@ export class ClientConnection implements RequestSink {
     this.tunnel = tunnel;
     this.#parser = new RequestParser(this);
     this.#headSince = performance.now();
+    this.#movedAt = this.#headSince;
     state.clients.add(this);
-    socket.setTimeout(state.idleTimeoutMs);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
-    socket.on('timeout', this.#onTimeout);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
   }
@@ -97,10 +99,6 @@ export class ClientConnection implements RequestSink {
     } else this.socket.end();
   };
 
-  readonly #onTimeout = (): void => {
-    this.socket.destroy();
-  };
-
   readonly #onError = (): void => {
     this.socket.destroy();
   };
@@ -117,7 +115,26 @@ export class ClientConnection implements RequestSink {
       this.#refuse(408, 'sbx proxy: the request head took too long\n');
     } else if (this.#idleSince > 0 && now - this.#idleSince > CLIENT_KEEP_ALIVE_MS) {
       this.socket.destroy();
+    } else this.#sweepStalled(now);
+  }
+
+  /**
+   * Closes the connection when nothing was read or written for idleTimeoutMs (bytes counted
+   * by the sweep: no timer re-armed per read and write). A request still waiting for its
+   * response head gets half as long again, so that the upstream's own timeout answers it
+   * (502) before the client is cut off.
+   */
+  #sweepStalled(now: number): void {
+    const { socket } = this;
+    const moved = socket.bytesRead + (socket.bytesWritten ?? 0);
+    if (moved !== this.#moved) {
+      this.#moved = moved;
+      this.#movedAt = now;
+      return;
     }
+    const idle = this.#state.idleTimeoutMs;
+    const limit = this.#response && !this.#response.headersSent ? idle * 1.5 : idle;
+    if (now - this.#movedAt >= limit) this.socket.destroy();
   }
 
   #parse(chunk: Buffer): void {
@@ -235,10 +252,8 @@ export class ClientConnection implements RequestSink {
     this.#state.clients.delete(this);
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
-    socket.off('timeout', this.#onTimeout);
     socket.off('close', this.#onClose);
     // The error listener stays (it only destroys the socket): a reset must never go unheard.
-    socket.setTimeout(0);
     // The bytes after the head belong to the new protocol: they go first.
     const head = Buffer.from(rest);
     if (request.method === 'CONNECT') {

@@ -35,8 +35,10 @@ export function intercept(
       state.upstreams.preconnect({ secure: true, address, port, name });
       terminate(state, socket, tunnel, record, deadline).catch(() => socket.destroy());
     } else if (first >= 0x41 && first <= 0x5a) {
-      // From the request's first byte on, the client connection's head deadline applies.
+      // From the request's first byte on, the client connection's head deadline applies, and
+      // its sweep takes over from the tunnel's idle timer.
       clearTimeout(deadline);
+      socket.setTimeout(0);
       serveClient(state, socket, tunnel);
       socket.resume();
     } else {

@@ -89,8 +89,10 @@ export function createProxy(options: ProxyOptions): ProxyServer {
         },
       );
       server = s;
-      // Request-head deadlines and keep-alive ends are checked a few times per deadline.
-      const every = Math.max(50, Math.min(30_000, Math.floor(headersTimeoutMs / 4)));
+      // Request-head deadlines, keep-alive ends and stalled connections are checked a few
+      // times per deadline.
+      const shortest = Math.min(headersTimeoutMs, idleTimeoutMs);
+      const every = Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
       sweeper = setInterval(sweepClients, every, state).unref();
       return new Promise((resolve, reject) => {
         s.once('error', (error) => {

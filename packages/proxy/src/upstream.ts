@@ -83,13 +83,19 @@ export class Upstreams {
   readonly #sessions: Lru<string, Buffer>;
   readonly #secureContext: SecureContext | undefined;
   readonly #idleTimeoutMs: number;
-  /** Closes idle connections past their keep-alive time; runs only while there are some. */
+  /**
+   * Closes idle connections past their keep-alive time and connections on which nothing
+   * moved for `idleTimeoutMs`; runs only while there are connections.
+   */
   #sweeper: NodeJS.Timeout | undefined;
+  readonly #sweepMs: number;
   #idleCount = 0;
   #closed = false;
 
   constructor(options: UpstreamOptions) {
     this.#idleTimeoutMs = options.idleTimeoutMs;
+    // A few sweeps per idle timeout: a connection is closed within a quarter of it late.
+    this.#sweepMs = Math.max(50, Math.min(SWEEP_MS, Math.floor(options.idleTimeoutMs / 4)));
     this.#idle = new Lru(options.maxOrigins, (_key, connections) => {
       this.#idleCount -= connections.length;
       for (const c of connections.splice(0)) c.socket.destroy();
@@ -166,8 +172,12 @@ export class Upstreams {
         reused.socket.destroy();
       }
     }
-    const connection = new Connection(this, key, origin);
+    return this.#added(new Connection(this, key, origin));
+  }
+
+  #added(connection: Connection): Connection {
     this.#all.add(connection);
+    this.#sweeper ??= setInterval(() => this.#sweep(), this.#sweepMs).unref();
     return connection;
   }
 
@@ -181,8 +191,7 @@ export class Upstreams {
     const key = keyOf(origin);
     if (this.#closed || this.#connecting.has(key) || this.#idle.get(key)?.length) return;
     if (this.#connecting.size >= this.#maxEarly) return;
-    const connection = new Connection(this, key, origin);
-    this.#all.add(connection);
+    const connection = this.#added(new Connection(this, key, origin));
     this.#connecting.set(key, connection);
   }
 
@@ -205,10 +214,8 @@ export class Upstreams {
     idle.push(connection);
     this.#idleCount++;
     connection.reused = true;
-    // The socket's timeout stays the active one (idleTimeoutMs): re-arming a timer on every
-    // take and release cost more than a time stamp checked on take and by the sweeper.
+    // No timer per connection: a time stamp checked on take and by the sweeper.
     connection.idleUntil = performance.now() + keepAliveMs;
-    this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_MS).unref();
   }
 
   #sweep(): void {
@@ -218,7 +225,8 @@ export class Upstreams {
         if (connection.idleUntil <= now) connection.socket.destroy();
       }
     }
-    if (this.#idleCount === 0) {
+    for (const connection of this.#all) connection.sweep(now, this.#idleTimeoutMs);
+    if (this.#all.size === 0) {
       clearInterval(this.#sweeper);
       this.#sweeper = undefined;
     }
@@ -245,10 +253,6 @@ export class Upstreams {
     this.#idle.clear();
     this.#connecting.clear();
     this.#sessions.clear();
-  }
-
-  get idleTimeoutMs(): number {
-    return this.#idleTimeoutMs;
   }
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { compilePolicy } from '@sbx/policy';
 import { describe, expect, it } from 'vitest';
 import { curl, startProxy, until } from './harness.ts';
-import { ask } from './raw.ts';
+import { ask, rawExchange } from './raw.ts';
 import { httpsUpstream, httpUpstream, interceptedUpstream, upstreamAuthority } from './servers.ts';
 import { exchange, openTunnel, tlsOver } from './tunnel.ts';
 
@@ -154,6 +154,68 @@ describe('capacity and lifecycle', () => {
     const { socket } = await openTunnel(proxy.port, `localhost:${port}`);
     expect(await exchange(socket, 'hello', 10_000)).toEqual({ text: 'hello', closed: true });
     echo.close();
+  });
+
+  it('answers 502 when the upstream says nothing for idleTimeoutMs', async () => {
+    const upstream = await httpUpstream();
+    const proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { idleTimeoutMs: 200 },
+    );
+    // The upstream's first (and only) byte would come after 8 s.
+    const target = `http://localhost:${upstream.port}/sse?count=1&interval=8000`;
+    const r = await rawExchange(
+      proxy.port,
+      `GET ${target} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+      6000,
+    );
+    expect(r.text).toMatch(/^HTTP\/1\.1 502 /);
+    expect(r.text).toContain('the upstream timed out');
+    expect(r.closed).toBe(true);
+  });
+
+  it('cuts an intercepted stream whose upstream goes quiet for idleTimeoutMs', async () => {
+    const upstreamCa = await upstreamAuthority();
+    const upstream = await httpsUpstream(upstreamCa);
+    const proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem, idleTimeoutMs: 200 },
+    );
+    const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
+    // One event at once, the next after 8 s: the stream is cut in between, unterminated.
+    const req = `GET /sse?count=2&first=10&interval=8000 HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`;
+    const r = await exchange(tls, req, 6000);
+    expect(r.text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(r.text).toContain('data: 0 ');
+    expect(r.text).not.toContain('data: 1 ');
+    expect(r.text).not.toContain('\r\n0\r\n\r\n');
+    expect(r.closed).toBe(true);
+  });
+
+  it('keeps an intercepted stream that is never quiet for idleTimeoutMs, however long', async () => {
+    const upstreamCa = await upstreamAuthority();
+    const upstream = await httpsUpstream(upstreamCa);
+    const proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { upstreamCa: upstreamCa.certPem, idleTimeoutMs: 300 },
+    );
+    const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
+    const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
+    // 10 events 100 ms apart: a second in all, more than three idle timeouts.
+    const req = `GET /sse?count=10&interval=100 HTTP/1.1\r\nHost: localhost:${upstream.port}\r\n\r\n`;
+    const r = await exchange(tls, req, 3000);
+    expect(r.text).toContain('data: 9 ');
+    expect(r.text).toContain('\r\n0\r\n\r\n');
+  });
+
+  it('closes a client connection left waiting idleTimeoutMs (a resolver that never answers)', async () => {
+    const proxy = await startProxy(
+      { allowHosts: ['stuck.test'] },
+      { idleTimeoutMs: 200, resolver: () => new Promise(() => {}) },
+    );
+    const req = 'GET http://stuck.test/ HTTP/1.1\r\nHost: stuck.test\r\n\r\n';
+    expect(await rawExchange(proxy.port, req, 6000)).toEqual({ text: '', closed: true });
   });
 
   it('reports a refused upstream as 502, also inside a mitm tunnel', async () => {

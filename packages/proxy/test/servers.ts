@@ -66,7 +66,8 @@ function handler(seen: Upstream['seen']) {
         else if (interval) timer = setTimeout(next, interval);
         else setImmediate(next);
       };
-      let timer = setTimeout(next, interval);
+      // first=N: the first event after N ms (else after one interval).
+      let timer = setTimeout(next, Number(url.searchParams.get('first') ?? interval));
       res.on('close', () => {
         gone = true;
         clearTimeout(timer);
