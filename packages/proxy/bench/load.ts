@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Dispatcher, request } from 'undici';
 
 /**
@@ -50,20 +51,44 @@ export async function download(dispatcher: Dispatcher, url: string): Promise<num
   return bytes / ((performance.now() - start) / 1000);
 }
 
+/** Steal since boot, in ms (USER_HZ ticks of 10 ms), or undefined without /proc/stat. */
+export function stolenMs(): number | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/);
+    return Number(cpu[8]) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Reads a server-sent event stream whose events carry the upstream's send time (ms on the
- * machine's monotonic clock); returns each event's delay from send to arrival here.
+ * machine's monotonic clock); returns each event's delay from send to arrival here. `stolen`:
+ * gets, per event, the steal (ms) since the previous event arrived (read after the arrival
+ * time is taken, so it does not delay the next one).
  */
-export async function eventDelays(dispatcher: Dispatcher, url: string): Promise<number[]> {
+export async function eventDelays(
+  dispatcher: Dispatcher,
+  url: string,
+  stolen?: number[],
+): Promise<number[]> {
+  let before = stolen ? stolenMs() : undefined;
   const res = await request(url, { dispatcher });
   const out: number[] = [];
   let buf = '';
   for await (const chunk of res.body) {
     const now = Number(process.hrtime.bigint()) / 1e6;
+    let steal = 0;
+    if (stolen && before !== undefined) {
+      const after = stolenMs() ?? before;
+      steal = after - before;
+      before = after;
+    }
     buf += chunk.toString();
     let end = buf.indexOf('\n\n');
     while (end >= 0) {
       out.push(now - Number(buf.slice(6, end)));
+      stolen?.push(steal);
       buf = buf.slice(end + 2);
       end = buf.indexOf('\n\n');
     }

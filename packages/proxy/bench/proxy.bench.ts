@@ -173,6 +173,7 @@ try {
     ]);
   };
   const steal = new Steal();
+  let holds = '';
   for (const concurrency of ONLY.has('a') ? [1, 32] : []) {
     await closedLoops(
       '(a) HTTPS keep-alive',
@@ -267,13 +268,21 @@ try {
   // to end through sbx's bypass tunnel and tinyproxy's CONNECT (a process hop and nothing else).
   if (ONLY.has('c')) steal.mark('(c)');
   if (ONLY.has('d')) {
-    const paths: [string, Dispatcher, string, string][] = [
-      ['(d) SSE 50 events / 20 ms, p50 (max) delay', ...sse.intercepted, '< +0.2 ms, max < 20 ms'],
-      ['    the same forwarded as plain HTTP', ...sse.forwarded, ''],
-      ['    the same through a bypass tunnel (relay only)', ...sse.relayed, ''],
+    // [label, dispatcher, url, target, short name]
+    const paths: [string, Dispatcher, string, string, string][] = [
+      [
+        '(d) SSE 50 events / 20 ms, p50 (max) delay',
+        ...sse.intercepted,
+        '< +0.2 ms, max < 20 ms',
+        'intercepted',
+      ],
+      ['    the same forwarded as plain HTTP', ...sse.forwarded, '', 'forwarded'],
+      ['    the same through a bypass tunnel (relay only)', ...sse.relayed, '', 'relayed'],
     ];
     // Not sbx: what any Node process terminating TLS both ways adds, parsing nothing.
-    if (sse.pipe) paths.push(['    floor: a bare TLS pipe in Node, not sbx', ...sse.pipe, '']);
+    if (sse.pipe) {
+      paths.push(['    floor: a bare TLS pipe in Node, not sbx', ...sse.pipe, '', 'bare pipe']);
+    }
     const baselines = {
       https: `https://127.0.0.1:${https}/sse`,
       http: `http://127.0.0.1:${http}/sse`,
@@ -286,7 +295,13 @@ try {
     for (const [dispatcher, url] of [...Object.values(sse), ...sseDirect]) {
       await streamFor(dispatcher, url, WARM_MS);
     }
-    const delays = paths.map(() => ({ d: [] as number[], s: [] as number[], t: [] as number[] }));
+    const delays = paths.map(() => ({
+      d: [] as number[],
+      s: [] as number[],
+      t: [] as number[],
+      // Per event of `s`: the steal since the event before, to tell the host's holds from sbx's.
+      stolen: [] as number[],
+    }));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, [, dispatcher, url]] of paths.entries()) {
         const into = delays[i]!;
@@ -294,7 +309,7 @@ try {
         into.d.push(...(await eventDelays(direct, baseline)));
         into.s.push(
           ...(await sbxRun(
-            () => eventDelays(dispatcher, url),
+            () => eventDelays(dispatcher, url, into.stolen),
             () => 1,
           )),
         );
@@ -306,10 +321,14 @@ try {
       const ms = median(v) - median(base);
       return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(3)} ms`;
     };
-    for (const [i, [label, , , target]] of paths.entries()) {
-      const { d, s, t } = delays[i]!;
+    const longest: string[] = [];
+    for (const [i, [label, , , target, name]] of paths.entries()) {
+      const { d, s, t, stolen } = delays[i]!;
       rows.push([label, p50(d), p50(s), added(s, d), '', t.length ? added(t, d) : '', target, '']);
+      const at = s.indexOf(Math.max(...s));
+      longest.push(`${name} ${s[at]!.toFixed(1)} ms (steal ${stolen[at]} ms)`);
     }
+    holds = `(d) the longest delay per path, with the steal (10 ms ticks) between that event and the one before: ${longest.join(', ')}.`;
     cpuRequests = cpuTime = 0;
   }
 
@@ -407,6 +426,7 @@ try {
     );
   }
   console.log(steal.summary());
+  if (holds) console.log(holds);
   console.log(
     `\n${ROUNDS} interleaved rounds of ${SECONDS} s (ratios: median of the rounds, range in brackets); loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
   );

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { median } from './load.ts';
+import { median, stolenMs } from './load.ts';
 
 // How the proxy bench reports: ratios of paired rounds, the table, and what the hypervisor took.
 
@@ -39,15 +38,5 @@ export class Steal {
     return this.#marks.length
       ? `CPU time the hypervisor took from this machine's cores (steal): ${this.#marks.join(', ')}.`
       : '';
-  }
-}
-
-/** Steal since boot, in ms (USER_HZ ticks of 10 ms), or undefined without /proc/stat. */
-function stolenMs(): number | undefined {
-  try {
-    const cpu = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/);
-    return Number(cpu[8]) * 10;
-  } catch {
-    return undefined;
   }
 }
