@@ -188,11 +188,23 @@ export class BodyReader {
       const size = chunkSize(chunk, at, lf);
       if (size === NO_CRLF) throw this.error('a chunked body line does not end with CRLF');
       if (size < 0) throw this.error(`${this.who} sent an invalid chunk size`);
-      this.#left = size;
       if (size === 0) {
         this.#state = Body.Trailers;
         this.#trailerBytes = 0;
-      } else this.#state = Body.ChunkData;
+        return lf + 1;
+      }
+      // The whole chunk and its CRLF in this read too (an event of a stream): handed on here,
+      // in the order of the loop's steps (its bytes, then its CRLF checked), without them.
+      const end = lf + 1 + size;
+      if (end + 2 <= chunk.length) {
+        this.sink.data(chunk.subarray(lf + 1, end));
+        if (chunk[end] !== 0x0d || chunk[end + 1] !== 0x0a) {
+          throw this.error('a chunk does not end with CRLF');
+        }
+        return end + 2;
+      }
+      this.#left = size;
+      this.#state = Body.ChunkData;
       return lf + 1;
     }
     const end = lf < 0 ? chunk.length : lf + 1;
