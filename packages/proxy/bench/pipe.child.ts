@@ -55,5 +55,6 @@ server.listen(0, '127.0.0.1', () => {
   process.send!({ port: (server.address() as { port: number }).port });
 });
 process.on('message', (m: string) => {
+  if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
   if (m === 'exit') process.exit(0);
 });

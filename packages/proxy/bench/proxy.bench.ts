@@ -45,13 +45,14 @@ try {
   );
   children.push(sbx.child);
   // The floor of (d): a bare TLS-terminating pipe in Node (see pipe.child.ts).
-  const pipe = ONLY.has('d')
-    ? await forkChild<{ port: number }>('./pipe.child.ts', {
-        upstreamCa: upstreamCa.certPem,
-        caCert: proxyCa.certPem,
-        caKey: proxyCa.keyPem,
-      })
-    : undefined;
+  const pipe =
+    ONLY.has('a') || ONLY.has('d')
+      ? await forkChild<{ port: number }>('./pipe.child.ts', {
+          upstreamCa: upstreamCa.certPem,
+          caCert: proxyCa.certPem,
+          caKey: proxyCa.keyPem,
+        })
+      : undefined;
   if (pipe) children.push(pipe.child);
   const mitm = await startMitmdump(confdir);
   if (mitm) children.push(mitm.child);
@@ -104,10 +105,15 @@ try {
 
   let cpuRequests = 0;
   let cpuTime = 0;
-  const sbxRun = async <T>(run: () => Promise<T>, count: (result: T) => number) => {
-    const before = await childCpu(sbx.child);
+  /** Runs `run` counting the CPU time of `child` (sbx's proxy unless said) per request. */
+  const sbxRun = async <T>(
+    run: () => Promise<T>,
+    count: (result: T) => number,
+    child: ChildProcess = sbx.child,
+  ) => {
+    const before = await childCpu(child);
     const result = await run();
-    cpuTime += (await childCpu(sbx.child)) - before;
+    cpuTime += (await childCpu(child)) - before;
     cpuRequests += count(result);
     return result;
   };
@@ -130,6 +136,7 @@ try {
     if (tinyForward) await closedLoop(tinyForward, `http://127.0.0.1:${http}/`, concurrency, 200);
     await closedLoop(bypass, bypassUrl, concurrency, WARM_MS);
     if (tinyTunnel) await closedLoop(tinyTunnel, proxiedUrl, concurrency, 200);
+    if (viaPipe) await closedLoop(viaPipe, proxiedUrl, concurrency, WARM_MS);
   }
 
   // (a) HTTPS keep-alive small requests through TLS interception; (b) plain-HTTP forwarding.
@@ -145,6 +152,7 @@ try {
       mitm?: () => Promise<number>;
       tiny?: () => Promise<number>;
     },
+    child?: ChildProcess,
   ) => {
     const d: number[] = [];
     const s: number[] = [];
@@ -153,7 +161,7 @@ try {
     for (let round = 0; round < ROUNDS; round++) {
       const runs: (() => Promise<void>)[] = [
         async () => void d.push(await paths.direct()),
-        async () => void s.push(await sbxRun(paths.sbx, (n) => n)),
+        async () => void s.push(await sbxRun(paths.sbx, (n) => n, child)),
       ];
       if (paths.mitm) runs.push(async () => void m.push(await paths.mitm!()));
       if (paths.tiny) runs.push(async () => void t.push(await paths.tiny!()));
@@ -192,6 +200,19 @@ try {
       sbx: () => closedLoop(bypass, bypassUrl, concurrency, ms),
       tiny: tinyTunnel ? () => closedLoop(tinyTunnel, proxiedUrl, concurrency, ms) : undefined,
     });
+    // Not sbx: what any Node process terminating TLS both ways costs (see pipe.child.ts).
+    if (pipe && viaPipe) {
+      await closedLoops(
+        '    floor: a bare TLS pipe in Node, not sbx',
+        concurrency,
+        '',
+        {
+          direct: () => closedLoop(direct, directUrl, concurrency, ms),
+          sbx: () => closedLoop(viaPipe, proxiedUrl, concurrency, ms),
+        },
+        pipe.child,
+      );
+    }
   }
   if (ONLY.has('a')) steal.mark('(a)');
   if (ONLY.has('b')) {
