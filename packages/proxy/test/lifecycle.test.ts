@@ -175,12 +175,7 @@ describe('capacity and lifecycle', () => {
   });
 
   it('cuts an intercepted stream whose upstream goes quiet for idleTimeoutMs', async () => {
-    const upstreamCa = await upstreamAuthority();
-    const upstream = await httpsUpstream(upstreamCa);
-    const proxy = await startProxy(
-      { allowHosts: [`localhost:${upstream.port}`] },
-      { upstreamCa: upstreamCa.certPem, idleTimeoutMs: 200 },
-    );
+    const { upstream, proxy } = await interceptedUpstream({ idleTimeoutMs: 200 });
     const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
     const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
     // One event at once, the next after 8 s: the stream is cut in between, unterminated.
@@ -194,12 +189,7 @@ describe('capacity and lifecycle', () => {
   });
 
   it('keeps an intercepted stream that is never quiet for idleTimeoutMs, however long', async () => {
-    const upstreamCa = await upstreamAuthority();
-    const upstream = await httpsUpstream(upstreamCa);
-    const proxy = await startProxy(
-      { allowHosts: [`localhost:${upstream.port}`] },
-      { upstreamCa: upstreamCa.certPem, idleTimeoutMs: 300 },
-    );
+    const { upstream, proxy } = await interceptedUpstream({ idleTimeoutMs: 300 });
     const { socket } = await openTunnel(proxy.port, `localhost:${upstream.port}`);
     const tls = await tlsOver(socket, proxy.ca.certPem, 'localhost');
     // 10 events 100 ms apart: a second in all, more than three idle timeouts.

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { type CertificateAuthority, createCertificateAuthority } from '../src/index.ts';
+import {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  type ProxyOptions,
+} from '../src/index.ts';
 import { closeWhenDone, type Running, startProxy } from './harness.ts';
 
 /** Deterministic bytes for download tests: the same `n` always gives the same stream. */
@@ -157,12 +161,14 @@ export function upstreamAuthority(): Promise<CertificateAuthority> {
  * An HTTPS upstream (its certificate from the shared upstream CA) and a proxy that allows it,
  * trusts that CA and so intercepts requests to it: the arrangement of most interception tests.
  */
-export async function interceptedUpstream(): Promise<{ upstream: Upstream; proxy: Running }> {
+export async function interceptedUpstream(
+  options: Partial<ProxyOptions> = {},
+): Promise<{ upstream: Upstream; proxy: Running }> {
   const upstreamCa = await upstreamAuthority();
   const upstream = await httpsUpstream(upstreamCa);
   const proxy = await startProxy(
     { allowHosts: [`localhost:${upstream.port}`] },
-    { upstreamCa: upstreamCa.certPem },
+    { upstreamCa: upstreamCa.certPem, ...options },
   );
   return { upstream, proxy };
 }
