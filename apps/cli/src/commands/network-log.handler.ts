@@ -3,9 +3,14 @@ import { CliError, EXIT } from '../errors.ts';
 import { withDaemon } from '../sandbox/daemon-client.ts';
 import type { NetworkLogArgs } from './network-log.ts';
 
-/** One event as `TIME sandbox=NAME request METHOD URL allowed|denied`. */
+/**
+ * One event as `TIME sandbox=NAME request METHOD URL allowed|denied|bypassed status=CODE
+ * rule=RULE DURATIONms`: the rule that decided (`(default)` for the policy's default), the
+ * status sent back (`-` when none was, as for a tunnel cut short).
+ */
 export function formatNetworkEvent(event: NetworkEvent): string {
-  return `${event.ts} sandbox=${event.sandbox ?? '-'} ${event.type} ${event.method} ${event.url} ${event.action}`;
+  const { ts, sandbox, type, method, url, action, status, rule, durationMs } = event;
+  return `${ts} sandbox=${sandbox ?? '-'} ${type} ${method} ${url} ${action} status=${status || '-'} rule=${rule ?? '(default)'} ${Math.round(durationMs)}ms`;
 }
 
 export async function networkLog(argv: NetworkLogArgs): Promise<void> {
