@@ -19,4 +19,15 @@ describe('Lru', () => {
       [4, 5],
     ]);
   });
+
+  it('peeks without counting a use', () => {
+    const evicted: string[] = [];
+    const lru = new Lru<string, number>(2, (key) => evicted.push(key));
+    lru.set('a', 1);
+    lru.set('b', 2);
+    expect(lru.peek('a')).toBe(1);
+    lru.set('c', 3);
+    expect(evicted).toEqual(['a']);
+    expect(lru.peek('a')).toBe(undefined);
+  });
 });

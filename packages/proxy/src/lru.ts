@@ -22,6 +22,11 @@ export class Lru<K, V> {
     return value;
   }
 
+  /** The value of `key` without counting it as used. */
+  peek(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+
   set(key: K, value: V): void {
     this.#map.delete(key);
     this.#map.set(key, value);

@@ -237,7 +237,8 @@ export class Upstreams {
     this.#all.delete(connection);
     if (this.#connecting.get(connection.key) === connection)
       this.#connecting.delete(connection.key);
-    const idle = this.#idle.get(connection.key);
+    // A closed connection is no use of its origin: its place among the idle pools stays.
+    const idle = this.#idle.peek(connection.key);
     const at = idle?.indexOf(connection) ?? -1;
     if (at >= 0) {
       idle!.splice(at, 1);
