@@ -2,19 +2,12 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientConnection } from './client.ts';
 import { perSecond } from './events.ts';
-import { CLIENT_KEEP_ALIVE_MS } from './limits.ts';
 import type { ClientRequest } from './request-parser.ts';
 
 // The response half of sbx's HTTP/1.1 server side (client.ts has the connection and its
 // requests): one response, written on the client's socket without stream layers between.
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-/**
- * Tells a client how long its idle connection stays open, as Node's HTTP server does. Without
- * it, undici 7 (assuming 4 s) was seen, after its pooled tunnels had idled out, opening a new
- * tunnel for every request; with it, it keeps them (the cause inside undici is not known).
- */
-const KEEP_ALIVE_HINT = `keep-alive: timeout=${CLIENT_KEEP_ALIVE_MS / 1000}\r\n`;
 
 /** The Date of a response (RFC 9110 5.6.7). */
 const httpDate = perSecond((second) => new Date(second * 1000).toUTCString());
@@ -94,7 +87,7 @@ export class ClientResponse {
     if (close || !this.#request.keepAlive) {
       text += 'connection: close\r\n';
       this.#request.keepAlive = false;
-    } else text += KEEP_ALIVE_HINT;
+    } else text += this.#connection.keepAliveHint;
     this.statusCode = status;
     this.headersSent = true;
     this.#head = `${text}\r\n`;

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { ClientResponse } from './client-response.ts';
 import { handleConnect } from './connect.ts';
 import { forward } from './forward.ts';
-import { CLIENT_KEEP_ALIVE_MS } from './limits.ts';
 import { rejectedEvent } from './rejected.ts';
 import { replyRaw } from './reply.ts';
 import {
@@ -109,11 +108,16 @@ export class ClientConnection implements RequestSink {
     this.#response?.gone();
   };
 
+  /** The `Keep-Alive` header line responses on this connection carry. */
+  get keepAliveHint(): string {
+    return this.#state.keepAliveHint;
+  }
+
   sweep(now: number): void {
     if (this.#headSince > 0 && now - this.#headSince > this.#state.headersTimeoutMs) {
       this.#headSince = 0;
       this.#refuse(408, 'sbx proxy: the request head took too long\n');
-    } else if (this.#idleSince > 0 && now - this.#idleSince > CLIENT_KEEP_ALIVE_MS) {
+    } else if (this.#idleSince > 0 && now - this.#idleSince > this.#state.keepAliveTimeoutMs) {
       this.socket.destroy();
     } else this.#sweepStalled(now);
   }

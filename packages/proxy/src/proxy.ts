@@ -4,7 +4,7 @@ import { serveClient, sweepClients } from './client.ts';
 import { CredentialInjector } from './credentials.ts';
 import { ProxyError } from './errors.ts';
 import { emitTo } from './events.ts';
-import { SOCKET_HIGH_WATER_MARK } from './limits.ts';
+import { CLIENT_KEEP_ALIVE_MS, SOCKET_HIGH_WATER_MARK } from './limits.ts';
 import { systemResolver } from './resolver.ts';
 import type { ProxyState } from './state.ts';
 import type {
@@ -31,6 +31,23 @@ export interface ProxyServer {
   certificateAuthority(): Promise<CertificateAuthority>;
 }
 
+/** A time option in ms: `fallback` when not given, else a positive finite number. */
+function duration(
+  options: ProxyOptions,
+  name: 'idleTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs',
+  fallback: number,
+): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ProxyError(
+      'SBX_PROXY_OPTIONS',
+      `${name} must be a positive number of milliseconds, not ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 /** Creates the proxy; nothing listens until `listen`. */
 export function createProxy(options: ProxyOptions): ProxyServer {
   if (typeof options?.policy?.check !== 'function') {
@@ -49,8 +66,9 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       : typeof options.upstreamCa === 'string'
         ? [options.upstreamCa]
         : [...options.upstreamCa];
-  const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
-  const headersTimeoutMs = options.headersTimeoutMs ?? 60_000;
+  const idleTimeoutMs = duration(options, 'idleTimeoutMs', 300_000);
+  const headersTimeoutMs = duration(options, 'headersTimeoutMs', 60_000);
+  const keepAliveTimeoutMs = duration(options, 'keepAliveTimeoutMs', CLIENT_KEEP_ALIVE_MS);
   const sink = options.onEvent;
   let server: Server | undefined;
   const sockets = new Set<Socket>();
@@ -66,6 +84,12 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       return caPromise;
     },
     idleTimeoutMs,
+    keepAliveTimeoutMs,
+    // Tells a client how long its idle connection stays open, as Node's HTTP server does.
+    // Without it, undici 7 (assuming 4 s) was seen, after its pooled tunnels had idled out,
+    // opening a new tunnel for every request; with it, it keeps them (the cause inside undici
+    // is not known).
+    keepAliveHint: `keep-alive: timeout=${Math.floor(keepAliveTimeoutMs / 1000)}\r\n`,
     headersTimeoutMs,
     spliced: new Set(),
     clients: new Set(),
@@ -91,7 +115,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       server = s;
       // Request-head deadlines, keep-alive ends and stalled connections are checked a few
       // times per deadline.
-      const shortest = Math.min(headersTimeoutMs, idleTimeoutMs);
+      const shortest = Math.min(headersTimeoutMs, idleTimeoutMs, keepAliveTimeoutMs);
       const every = Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
       sweeper = setInterval(sweepClients, every, state).unref();
       return new Promise((resolve, reject) => {

@@ -36,6 +36,9 @@ export interface ProxyState {
   readonly upstreams: Upstreams;
   readonly ca: () => Promise<CertificateAuthority>;
   readonly idleTimeoutMs: number;
+  /** How long a client connection is kept between requests, and the header that says so. */
+  readonly keepAliveTimeoutMs: number;
+  readonly keepAliveHint: string;
   /** Deadline for a request head, and for a mitm tunnel's TLS handshake or first byte. */
   readonly headersTimeoutMs: number;
   readonly spliced: Set<Spliced>;

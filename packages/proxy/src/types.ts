@@ -72,8 +72,16 @@ export interface ProxyOptions {
   upstreamCa?: string | readonly string[];
   /** The sandbox named in events and in the CA; null when none. */
   sandbox?: string | null;
-  /** Idle time after which a client connection, tunnel or upstream body is closed (default 300 s). */
+  /**
+   * Time without a byte read or written after which a client connection, tunnel or upstream
+   * connection is closed (default 300 s); a request whose upstream is silent that long gets 502.
+   */
   idleTimeoutMs?: number;
+  /**
+   * How long a client connection is kept open between requests (default 60 s); responses
+   * announce it in a `Keep-Alive: timeout=` header (whole seconds, rounded down).
+   */
+  keepAliveTimeoutMs?: number;
   /**
    * Time a client has to send a whole request head, on the proxy port and inside intercepted
    * tunnels, before it is answered 408 and closed (default 60 s).

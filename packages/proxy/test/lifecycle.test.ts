@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePolicy } from '@sbx/policy';
 import { describe, expect, it } from 'vitest';
+import { createProxy, type ProxyOptions } from '../src/index.ts';
 import { curl, startProxy, until } from './harness.ts';
 import { ask, rawExchange } from './raw.ts';
 import { httpsUpstream, httpUpstream, interceptedUpstream, upstreamAuthority } from './servers.ts';
@@ -92,7 +93,6 @@ describe('capacity and lifecycle', () => {
     const upstream = await httpUpstream();
     const dir = await mkdtemp(join(tmpdir(), 'sbx-proxy-sock-'));
     const path = join(dir, 'proxy.sock');
-    const { createProxy } = await import('../src/index.ts');
     const p = createProxy({
       policy: compilePolicy({ allowHosts: [`localhost:${upstream.port}`] }),
     });
@@ -116,7 +116,6 @@ describe('capacity and lifecycle', () => {
   it('makes an in-memory CA when none is given, and intercepts with it', async () => {
     const upstreamCa = await upstreamAuthority();
     const upstream = await httpsUpstream(upstreamCa);
-    const { createProxy } = await import('../src/index.ts');
     const p = createProxy({
       policy: compilePolicy({ allowHosts: [`localhost:${upstream.port}`] }),
       upstreamCa: upstreamCa.certPem,
@@ -197,6 +196,44 @@ describe('capacity and lifecycle', () => {
     const r = await exchange(tls, req, 3000);
     expect(r.text).toContain('data: 9 ');
     expect(r.text).toContain('\r\n0\r\n\r\n');
+  });
+
+  it('closes a kept-alive client connection idle for keepAliveTimeoutMs, as its responses say', async () => {
+    const upstream = await httpUpstream();
+    const proxy = await startProxy(
+      { allowHosts: [`localhost:${upstream.port}`] },
+      { keepAliveTimeoutMs: 1000 },
+    );
+    const socket = connect({ host: '127.0.0.1', port: proxy.port });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+    });
+    const req = `GET http://localhost:${upstream.port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n`;
+    expect(await ask(socket, req)).toBe('HTTP/1.1 200 OK');
+    // Kept: a second request on it is answered; then it idles past the second.
+    expect(await ask(socket, req)).toBe('HTTP/1.1 200 OK');
+    expect(text).toContain('\r\nkeep-alive: timeout=1\r\n');
+    await closed;
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('refuses a time option that is not a positive number of milliseconds', () => {
+    const policy = compilePolicy({ policy: 'deny' });
+    for (const [name, value] of [
+      ['idleTimeoutMs', 0],
+      ['headersTimeoutMs', -5],
+      ['keepAliveTimeoutMs', Number.NaN],
+      ['idleTimeoutMs', '300'],
+    ] as const) {
+      expect(() => createProxy({ policy, [name]: value } as ProxyOptions)).toThrow(
+        expect.objectContaining({
+          code: 'SBX_PROXY_OPTIONS',
+          message: expect.stringContaining(`${name} must be a positive number of milliseconds`),
+        }),
+      );
+    }
   });
 
   it('closes a client connection left waiting idleTimeoutMs (a resolver that never answers)', async () => {
