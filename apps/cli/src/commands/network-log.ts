@@ -22,6 +22,12 @@ export const networkLogCommand: CommandModule<object, NetworkLogArgs> = {
         default: false,
         describe: 'Keep printing new requests',
       })
-      .example('$0 network log claude-project -f', 'Follow the requests of one sandbox'),
+      .example('$0 network log claude-project -f', 'Follow the requests of one sandbox')
+      .epilogue(
+        'Each line: TIME sandbox=NAME request|tunnel METHOD URL allowed|denied|bypassed ' +
+          'status=CODE rule=RULE DURATIONms. rule is the policy rule that decided ' +
+          "((default): the policy's default); status is - when none was sent. URLs carry no " +
+          'query values. --json prints every field, bytes in and out included.',
+      ),
   handler: async (argv) => (await import('./network-log.handler.ts')).networkLog(argv),
 };
