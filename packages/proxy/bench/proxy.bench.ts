@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
-import { closedLoop, download, eventDelays, failures, median, streamFor, timed } from './load.ts';
-import { printTable, ratio, Steal } from './report.ts';
+import { closedLoop, download, median, timed } from './load.ts';
+import { addedRow, printReport, ratio, Steal } from './report.ts';
+import { eventStreams, type Stream, type StreamRow } from './streams.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -44,7 +45,7 @@ try {
     PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
   );
   children.push(sbx.child);
-  // The floor of (d): a bare TLS-terminating pipe in Node (see pipe.child.ts).
+  // The floor of (a) and (d): a bare TLS-terminating pipe in Node (see pipe.child.ts).
   const pipe =
     ONLY.has('a') || ONLY.has('d')
       ? await forkChild<{ port: number }>('./pipe.child.ts', {
@@ -80,28 +81,12 @@ try {
   const proxiedUrl = `https://localhost:${https}/`;
   const bypassUrl = `https://${BYPASS}:${https}/`;
   const ms = SECONDS * 1000;
-  /** The event streams of (d): intercepted, forwarded, bypassed, and through tinyproxy's tunnel. */
-  type Stream = [Dispatcher, string];
   const viaPipe = pipe
     ? new ProxyAgent({
         uri: `http://127.0.0.1:${pipe.info.port}`,
         requestTls: { ca: proxyCa.certPem },
       })
     : undefined;
-  const sse: Record<'intercepted' | 'forwarded' | 'relayed', Stream> & {
-    tiny?: Stream;
-    pipe?: Stream;
-  } = {
-    intercepted: [viaSbx, `https://localhost:${https}/sse`],
-    forwarded: [forward, `http://localhost:${http}/sse`],
-    relayed: [bypass, `https://${BYPASS}:${https}/sse`],
-    ...(tinyTunnel ? { tiny: [tinyTunnel, `https://localhost:${https}/sse`] as Stream } : {}),
-    ...(viaPipe ? { pipe: [viaPipe, `https://localhost:${https}/sse`] as Stream } : {}),
-  };
-  const sseDirect: Stream[] = [
-    [direct, `https://127.0.0.1:${https}/sse`],
-    [direct, `http://127.0.0.1:${http}/sse`],
-  ];
 
   let cpuRequests = 0;
   let cpuTime = 0;
@@ -282,75 +267,50 @@ try {
     }
   }
 
-  // (d) server-sent events: 50 events 20 ms apart from the upstream process, stamped there
-  // with the machine's monotonic clock. (The server used to run in this measuring process,
-  // which spared the direct baseline the wake-up of a second process that any real client pays.)
-  // Besides TLS interception: the same stream forwarded as plain HTTP, and relayed with TLS end
-  // to end through sbx's bypass tunnel and tinyproxy's CONNECT (a process hop and nothing else).
+  // (d) server-sent events (streams.ts): through TLS interception; the same stream forwarded
+  // as plain HTTP, and relayed with TLS end to end through sbx's bypass tunnel and tinyproxy's
+  // CONNECT (a process hop and nothing else); and the bare pipe, the floor.
   if (ONLY.has('c')) steal.mark('(c)');
   if (ONLY.has('d')) {
-    // [label, dispatcher, url, target, short name]
-    const paths: [string, Dispatcher, string, string, string][] = [
-      [
-        '(d) SSE 50 events / 20 ms, p50 (max) delay',
-        ...sse.intercepted,
-        '< +0.2 ms, max < 20 ms',
-        'intercepted',
-      ],
-      ['    the same forwarded as plain HTTP', ...sse.forwarded, '', 'forwarded'],
-      ['    the same through a bypass tunnel (relay only)', ...sse.relayed, '', 'relayed'],
+    const directHttps: Stream = [direct, `https://127.0.0.1:${https}/sse`];
+    const intercepted = `https://localhost:${https}/sse`;
+    const table: StreamRow[] = [
+      {
+        label: '(d) SSE 50 events / 20 ms, p50 (max) delay',
+        name: 'intercepted',
+        target: '< +0.2 ms, max < 20 ms',
+        via: [viaSbx, intercepted],
+        direct: directHttps,
+      },
+      {
+        label: '    the same forwarded as plain HTTP',
+        name: 'forwarded',
+        target: '',
+        via: [forward, `http://localhost:${http}/sse`],
+        direct: [direct, `http://127.0.0.1:${http}/sse`],
+      },
+      {
+        label: '    the same through a bypass tunnel (relay only)',
+        name: 'relayed',
+        target: '',
+        via: [bypass, `https://${BYPASS}:${https}/sse`],
+        direct: directHttps,
+        ...(tinyTunnel ? { peer: [tinyTunnel, intercepted] as Stream } : {}),
+      },
     ];
     // Not sbx: what any Node process terminating TLS both ways adds, parsing nothing.
-    if (sse.pipe) {
-      paths.push(['    floor: a bare TLS pipe in Node, not sbx', ...sse.pipe, '', 'bare pipe']);
+    if (viaPipe) {
+      table.push({
+        label: '    floor: a bare TLS pipe in Node, not sbx',
+        name: 'bare pipe',
+        target: '',
+        via: [viaPipe, intercepted],
+        direct: directHttps,
+      });
     }
-    const baselines = {
-      https: `https://127.0.0.1:${https}/sse`,
-      http: `http://127.0.0.1:${http}/sse`,
-    };
-    // The streaming path (a chunk at a time, both ways) is warmed like the others: events
-    // back to back for WARM_MS on every path, right before it is measured. 2,000 events (0.2 s)
-    // left most of the proxy's code for it unoptimised by V8, and a stream spaced 20 ms apart
-    // never makes it hot: (d) then measured V8's first tiers, not sbx in a session that has
-    // streamed before.
-    for (const [dispatcher, url] of [...Object.values(sse), ...sseDirect]) {
-      await streamFor(dispatcher, url, WARM_MS);
-    }
-    const delays = paths.map(() => ({
-      d: [] as number[],
-      s: [] as number[],
-      t: [] as number[],
-      // Per event of `s`: the steal since the event before, to tell the host's holds from sbx's.
-      stolen: [] as number[],
-    }));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, [, dispatcher, url]] of paths.entries()) {
-        const into = delays[i]!;
-        const baseline = url.startsWith('https:') ? baselines.https : baselines.http;
-        into.d.push(...(await eventDelays(direct, baseline)));
-        into.s.push(
-          ...(await sbxRun(
-            () => eventDelays(dispatcher, url, into.stolen),
-            () => 1,
-          )),
-        );
-        if (i === 2 && sse.tiny) into.t.push(...(await eventDelays(...sse.tiny)));
-      }
-    }
-    const p50 = (v: number[]) => `${median(v).toFixed(3)} ms (${Math.max(...v).toFixed(1)})`;
-    const added = (v: number[], base: number[]) => {
-      const ms = median(v) - median(base);
-      return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(3)} ms`;
-    };
-    const longest: string[] = [];
-    for (const [i, [label, , , target, name]] of paths.entries()) {
-      const { d, s, t, stolen } = delays[i]!;
-      rows.push([label, p50(d), p50(s), added(s, d), '', t.length ? added(t, d) : '', target, '']);
-      const at = s.indexOf(Math.max(...s));
-      longest.push(`${name} ${s[at]!.toFixed(1)} ms (steal ${stolen[at]} ms)`);
-    }
-    holds = `(d) the longest delay per path, with the steal (10 ms ticks) between that event and the one before: ${longest.join(', ')}.`;
-    cpuRequests = cpuTime = 0;
+    const streams = await eventStreams(table, ROUNDS, WARM_MS);
+    rows.push(...streams.rows);
+    holds = streams.holds;
   }
 
   // (e) a new client connection per request through TLS interception, and the first
@@ -370,16 +330,7 @@ try {
         );
       }
     }
-    rows.push([
-      '(e) new connection per request',
-      `${median(d).toFixed(2)} ms`,
-      `${median(s).toFixed(2)} ms`,
-      `+${(median(s) - median(d)).toFixed(2)} ms`,
-      '',
-      '',
-      '< +5 ms',
-      cpu(),
-    ]);
+    rows.push(addedRow('(e) new connection per request', d, s, '< +5 ms', cpu()));
     const fd: number[] = [];
     const fs: number[] = [];
     for (const name of names) {
@@ -395,16 +346,7 @@ try {
         ),
       );
     }
-    rows.push([
-      '(e) first request to a new host',
-      `${median(fd).toFixed(2)} ms`,
-      `${median(fs).toFixed(2)} ms`,
-      `+${(median(fs) - median(fd)).toFixed(2)} ms`,
-      '',
-      '',
-      '< +10 ms',
-      cpu(),
-    ]);
+    rows.push(addedRow('(e) first request to a new host', fd, fs, '< +10 ms', cpu()));
   }
 
   if (ONLY.has('e')) steal.mark('(e)');
@@ -418,36 +360,20 @@ try {
     viaPipe?.close(),
     tinyForward?.close(),
   ]);
-  printTable(
-    [
-      'scenario',
-      'direct',
-      'sbx',
-      'sbx vs direct',
-      'mitmdump vs direct',
-      'tinyproxy vs direct',
-      'target',
-      'sbx CPU/req',
-    ],
+  printReport(
     rows,
+    new Map<Dispatcher | undefined, string>([
+      [direct, 'direct'],
+      [viaSbx, 'sbx, intercepted'],
+      [forward, 'sbx, forwarded'],
+      [bypass, 'sbx, bypass tunnel'],
+      [viaMitm, 'mitmdump'],
+      [tinyForward, 'tinyproxy, forwarded'],
+      [tinyTunnel, 'tinyproxy, tunnel'],
+      [viaPipe, 'bare Node TLS pipe'],
+    ]),
+    [steal.summary(), holds],
   );
-  const pathNames = new Map<Dispatcher | undefined, string>([
-    [direct, 'direct'],
-    [viaSbx, 'sbx, intercepted'],
-    [forward, 'sbx, forwarded'],
-    [bypass, 'sbx, bypass tunnel'],
-    [viaMitm, 'mitmdump'],
-    [tinyForward, 'tinyproxy, forwarded'],
-    [tinyTunnel, 'tinyproxy, tunnel'],
-    [viaPipe, 'bare Node TLS pipe'],
-  ]);
-  for (const [dispatcher, failed] of failures) {
-    console.log(
-      `${pathNames.get(dispatcher) ?? 'a path'}: ${failed.count} requests failed (the last: ${failed.last})`,
-    );
-  }
-  console.log(steal.summary());
-  if (holds) console.log(holds);
   console.log(
     `\n${ROUNDS} interleaved rounds of ${SECONDS} s (ratios: median of the rounds, range in brackets); loopback; the load generator, upstream and proxy share this machine's ${(await import('node:os')).availableParallelism()} cores.`,
   );
