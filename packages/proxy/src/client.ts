@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { Activity } from './activity.ts';
 import { ClientResponse } from './client-response.ts';
 import { handleConnect } from './connect.ts';
 import { forward } from './forward.ts';
@@ -58,9 +59,8 @@ export class ClientConnection implements RequestSink {
   #closing = false;
   /** Responses wait in the socket's buffer for a client that does not read: no new request. */
   #draining = false;
-  /** Bytes read and written when the sweep last saw them change, and when that was. */
-  #moved = 0;
-  #movedAt: number;
+  /** Bytes moving on the socket, as the sweep sees them. */
+  readonly #activity: Activity;
 
   constructor(state: ProxyState, socket: Socket, tunnel: Tunnel | undefined) {
     this.#state = state;
@@ -68,7 +68,7 @@ export class ClientConnection implements RequestSink {
     this.tunnel = tunnel;
     this.#parser = new RequestParser(this);
     this.#headSince = performance.now();
-    this.#movedAt = this.#headSince;
+    this.#activity = new Activity(this.#headSince);
     state.clients.add(this);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
@@ -123,22 +123,14 @@ export class ClientConnection implements RequestSink {
   }
 
   /**
-   * Closes the connection when nothing was read or written for idleTimeoutMs (bytes counted
-   * by the sweep: no timer re-armed per read and write). A request still waiting for its
-   * response head gets half as long again, so that the upstream's own timeout answers it
-   * (502) before the client is cut off.
+   * Closes the connection when nothing was read or written for idleTimeoutMs. A request still
+   * waiting for its response head gets half as long again, so that the upstream's own timeout
+   * answers it (502) before the client is cut off.
    */
   #sweepStalled(now: number): void {
-    const { socket } = this;
-    const moved = socket.bytesRead + (socket.bytesWritten ?? 0);
-    if (moved !== this.#moved) {
-      this.#moved = moved;
-      this.#movedAt = now;
-      return;
-    }
     const idle = this.#state.idleTimeoutMs;
     const limit = this.#response && !this.#response.headersSent ? idle * 1.5 : idle;
-    if (now - this.#movedAt >= limit) this.socket.destroy();
+    if (this.#activity.quietFor(this.socket, now) >= limit) this.socket.destroy();
   }
 
   #parse(chunk: Buffer): void {

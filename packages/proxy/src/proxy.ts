@@ -1,4 +1,5 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { sweepEvery } from './activity.ts';
 import { type CertificateAuthority, createCertificateAuthority } from './ca/authority.ts';
 import { serveClient, sweepClients } from './client.ts';
 import { CredentialInjector } from './credentials.ts';
@@ -116,8 +117,7 @@ export function createProxy(options: ProxyOptions): ProxyServer {
       // Request-head deadlines, keep-alive ends and stalled connections are checked a few
       // times per deadline.
       const shortest = Math.min(headersTimeoutMs, idleTimeoutMs, keepAliveTimeoutMs);
-      const every = Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
-      sweeper = setInterval(sweepClients, every, state).unref();
+      sweeper = setInterval(sweepClients, sweepEvery(shortest, 30_000), state).unref();
       return new Promise((resolve, reject) => {
         s.once('error', (error) => {
           server = undefined;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Activity } from './activity.ts';
 import { fieldLines } from './http1.ts';
 import { ResponseError, ResponseParser } from './response-parser.ts';
 import type {
@@ -36,9 +37,8 @@ export class Connection {
   /** While idle: when its keep-alive time ends (performance.now()). */
   idleUntil = 0;
   #keepAliveMs = KEEP_ALIVE_MS;
-  /** Bytes read and written when the pool's sweep last saw them change, and when that was. */
-  #moved = 0;
-  #movedAt = 0;
+  /** Bytes moving on the socket, as the pool's sweep sees them. */
+  readonly #activity = new Activity();
 
   constructor(
     readonly pool: Upstreams,
@@ -75,7 +75,7 @@ export class Connection {
     this.socket = socket;
     socket.once('ready', () => {
       this.ready = true;
-      this.#movedAt = performance.now();
+      this.#activity.restart(performance.now());
       if (this.exchange) this.exchange.send();
       else pool.parked(this);
     });
@@ -95,20 +95,12 @@ export class Connection {
 
   /**
    * The pool's sweep: a connection on which nothing was read or written for `idleMs` is
-   * closed (its exchange fails: "the upstream timed out"). Counting bytes a few times per
-   * `idleMs` costs nothing per read or write, where a socket timeout re-arms a timer on each.
+   * closed (its exchange fails: "the upstream timed out").
    */
   sweep(now: number, idleMs: number): void {
-    if (!this.ready) return;
-    const { socket } = this;
-    const moved = socket.bytesRead + (socket.bytesWritten ?? 0);
-    if (moved !== this.#moved) {
-      this.#moved = moved;
-      this.#movedAt = now;
-    } else if (now - this.#movedAt >= idleMs) {
-      const what = this.exchange ? 'the upstream timed out' : 'idle';
-      socket.destroy(Object.assign(new Error(what), { code: 'ETIMEDOUT' }));
-    }
+    if (!this.ready || this.#activity.quietFor(this.socket, now) < idleMs) return;
+    const what = this.exchange ? 'the upstream timed out' : 'idle';
+    this.socket.destroy(Object.assign(new Error(what), { code: 'ETIMEDOUT' }));
   }
 
   get keepAliveMs(): number {

@@ -7,6 +7,7 @@ import {
   type SecureContext,
   connect as tlsConnect,
 } from 'node:tls';
+import { sweepEvery } from './activity.ts';
 import { Lru } from './lru.ts';
 import { Connection, Exchange, KEEP_ALIVE_MS } from './upstream-exchange.ts';
 
@@ -94,8 +95,8 @@ export class Upstreams {
 
   constructor(options: UpstreamOptions) {
     this.#idleTimeoutMs = options.idleTimeoutMs;
-    // A few sweeps per idle timeout: a connection is closed within a quarter of it late.
-    this.#sweepMs = Math.max(50, Math.min(SWEEP_MS, Math.floor(options.idleTimeoutMs / 4)));
+    // A connection is closed at most a quarter of the idle timeout (or 1 s) late.
+    this.#sweepMs = sweepEvery(options.idleTimeoutMs, SWEEP_MS);
     this.#idle = new Lru(options.maxOrigins, (_key, connections) => {
       this.#idleCount -= connections.length;
       for (const c of connections.splice(0)) c.socket.destroy();
