@@ -1,7 +1,8 @@
-// The floor of (d): a Node process that does the least a TLS-intercepting proxy must do. It
-// answers a CONNECT with 200, terminates the client's TLS with a leaf for the host, opens TLS
-// to the upstream and pipes the plaintext both ways ('data' to write), parsing nothing,
-// checking nothing. Not a proxy anyone should use: what Node costs per event, measured.
+// The floor of (a) and (d): a Node process that does the least a TLS-intercepting proxy must
+// do. It answers a CONNECT with 200, terminates the client's TLS with a leaf for the host,
+// opens TLS to the upstream and pipes the plaintext both ways ('data' to write), parsing
+// nothing, checking nothing. Not a proxy anyone should use: what Node costs per request or
+// event, measured.
 import { createServer, type Socket } from 'node:net';
 import { connect, TLSSocket } from 'node:tls';
 
