@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientConnection } from './client.ts';
 import { perSecond } from './events.ts';
+import { type ForwardedLines, headBytes } from './headers.ts';
+import { fieldLines } from './http1.ts';
 import type { ClientRequest } from './request-parser.ts';
 
 // The response half of sbx's HTTP/1.1 server side (client.ts has the connection and its
@@ -38,7 +40,7 @@ export class ClientResponse {
   onDone: ((finished: boolean) => void) | undefined;
   #framing = NO_BODY;
   /** The head, written with the first body bytes or at the end of the tick, whichever first. */
-  #head = '';
+  #head: Buffer | undefined;
 
   constructor(connection: ClientConnection, request: ClientRequest) {
     this.#connection = connection;
@@ -51,30 +53,42 @@ export class ClientResponse {
   }
 
   /**
-   * The status line and end-to-end `headers` (a flat name, value list; a Content-Length
-   * frames the body, else it is chunked or runs to the close); `close`: the connection ends
-   * after this response; `chunked`: the body will be written already chunked (see
-   * `chunksAsIs`).
+   * The status line and `headers` (a flat name, value list; a Content-Length frames the body,
+   * else it is chunked or runs to the close); `close`: the connection ends after this
+   * response. For the proxy's own answers; a forwarded response uses `forwardHead`.
    */
   writeHead(
     status: number,
     reason: string | undefined,
     headers: readonly string[],
     close = false,
-    chunked = false,
   ): void {
-    if (this.headersSent) throw new Error('the response head was already sent');
-    const { method, version } = this.#request;
-    let text = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
     let length = false;
     let date = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
-      text += `${name}: ${headers[i + 1]}\r\n`;
       if (name.length === 14 && name.toLowerCase() === 'content-length') length = true;
       else if (name.length === 4 && name.toLowerCase() === 'date') date = true;
     }
-    if (!date) text += `date: ${httpDate(Date.now())}\r\n`;
+    const text = fieldLines(headers);
+    const after = this.#begin(status, length, date, close, false);
+    this.#head = Buffer.from(`${statusLine(status, reason)}${text}${after}`, 'latin1');
+  }
+
+  /**
+   * The head of an upstream's response: its end-to-end `lines` (copied as they came) and Via;
+   * `chunked`: the body will be written already chunked (see `chunksAsIs`).
+   */
+  forwardHead(status: number, reason: string, lines: ForwardedLines, chunked: boolean): void {
+    const after = this.#begin(status, lines.length, lines.date, false, chunked);
+    this.#head = headBytes(statusLine(status, reason), lines, `via: ${lines.via}\r\n${after}`);
+  }
+
+  /** Settles the framing; returns the header lines sbx adds and the blank line. */
+  #begin(status: number, length: boolean, date: boolean, close: boolean, chunked: boolean): string {
+    if (this.headersSent) throw new Error('the response head was already sent');
+    const { method, version } = this.#request;
+    let text = date ? '' : `date: ${httpDate(Date.now())}\r\n`;
     if (method === 'HEAD' || status === 204 || status === 304) this.#framing = NO_BODY;
     else if (length) this.#framing = FIXED;
     else if (version === 1) {
@@ -90,8 +104,8 @@ export class ClientResponse {
     } else text += this.#connection.keepAliveHint;
     this.statusCode = status;
     this.headersSent = true;
-    this.#head = `${text}\r\n`;
     process.nextTick(flushHead, this);
+    return `${text}\r\n`;
   }
 
   /** True when body writes must be chunked already (an HTTP/1.1 client, a chunked body). */
@@ -101,10 +115,10 @@ export class ClientResponse {
 
   /** Writes the head if it is still waiting. */
   flushHead(): void {
-    if (!this.#head) return;
     const head = this.#head;
-    this.#head = '';
-    if (!this.destroyed) this.socket.write(head, 'latin1');
+    if (!head) return;
+    this.#head = undefined;
+    if (!this.destroyed) this.socket.write(head);
   }
 
   /**
@@ -114,9 +128,9 @@ export class ClientResponse {
   write(chunk: Buffer): boolean {
     if (this.destroyed || chunk.length === 0 || this.#framing === NO_BODY) return true;
     const head = this.#head;
-    this.#head = '';
-    if (this.#framing !== CHUNKED) return this.socket.write(joinedBytes(head, chunk, ''));
-    return this.socket.write(joinedBytes(`${head}${chunk.length.toString(16)}\r\n`, chunk, '\r\n'));
+    this.#head = undefined;
+    if (this.#framing !== CHUNKED) return this.socket.write(joinedBytes(head, '', chunk, ''));
+    return this.socket.write(joinedBytes(head, `${chunk.length.toString(16)}\r\n`, chunk, '\r\n'));
   }
 
   onDrain(resume: () => void): void {
@@ -129,8 +143,8 @@ export class ClientResponse {
     if (body) this.write(Buffer.from(body));
     // The response leaves now, before the bookkeeping of its end.
     if (this.#framing === CHUNKED) {
-      this.socket.write(`${this.#head}0\r\n\r\n`, 'latin1');
-      this.#head = '';
+      this.socket.write(joinedBytes(this.#head, '0\r\n\r\n', undefined, ''));
+      this.#head = undefined;
     } else this.flushHead();
     this.finished = true;
     this.onDone?.(true);
@@ -156,13 +170,29 @@ function flushHead(response: ClientResponse): void {
   response.flushHead();
 }
 
-/** One buffer of `before` (latin1), `bytes` and `after` (latin1), every byte of it written. */
-function joinedBytes(before: string, bytes: Buffer, after: string): Buffer {
-  const out = Buffer.allocUnsafe(before.length + bytes.length + after.length);
+/** The status line of a response sbx writes (HTTP/1.1 whatever the upstream spoke). */
+function statusLine(status: number, reason: string | undefined): string {
+  return `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
+}
+
+/**
+ * One buffer of `head` (if any), `before` (latin1), `bytes` (if any) and `after` (latin1),
+ * every byte of it written.
+ */
+function joinedBytes(
+  head: Buffer | undefined,
+  before: string,
+  bytes: Buffer | undefined,
+  after: string,
+): Buffer {
+  const headSize = head ? head.length : 0;
+  const size = bytes ? bytes.length : 0;
+  const out = Buffer.allocUnsafe(headSize + before.length + size + after.length);
+  if (head) out.set(head, 0);
   // (An event of a stream has nothing before it: no call for an empty string on that path.)
-  if (before) out.write(before, 0, 'latin1');
+  if (before) out.write(before, headSize, 'latin1');
   // TypedArray#set: one builtin, none of Buffer#copy's argument checks in JavaScript.
-  out.set(bytes, before.length);
-  if (after) out.write(after, before.length + bytes.length, 'latin1');
+  if (bytes) out.set(bytes, headSize + before.length);
+  if (after) out.write(after, headSize + before.length + size, 'latin1');
   return out;
 }

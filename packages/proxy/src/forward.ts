@@ -3,7 +3,8 @@ import type { ClientResponse } from './client-response.ts';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
-import { endToEnd } from './headers.ts';
+import type { Fields } from './fields.ts';
+import { endToEnd, forwardedLines } from './headers.ts';
 import { reply } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
@@ -142,12 +143,10 @@ class Downstream implements UpstreamHandler {
   onResponseStart(
     statusCode: number,
     statusMessage: string,
-    raw: string[],
+    fields: Fields,
     chunked: boolean,
   ): void {
-    const { headers, via } = endToEnd(raw);
-    headers.push('via', via);
-    this.#res.writeHead(statusCode, statusMessage, headers, false, chunked);
+    this.#res.forwardHead(statusCode, statusMessage, forwardedLines(fields), chunked);
     this.#asIs = this.#res.chunksAsIs;
   }
 

@@ -9,30 +9,15 @@ export const CRLF2 = Buffer.from('\r\n\r\n');
 export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A field value: no control characters but HTAB. */
 export const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
-/** What no header line may hold: control characters but HTAB, CR or LF outside CRLF. */
-const BAD_FIELD_CHARS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const DIGITS = /^\d{1,15}$/;
 
 /**
- * The header fields of a head's text from `from` (where its second line starts) as a flat
- * [name, value, …] list, values without surrounding whitespace; undefined when a line is
- * malformed: a control character but HTAB, CR or LF outside a line end, or a name that is no
- * token (empty, whitespace before the colon, obs-fold).
+ * Where the first line of a head's `bytes` ends (its CRLF), or `end` (where the head's blank
+ * line starts) when it is the only line: a loop over the bytes, as a start line is short.
  */
-export function headerFields(text: string, from: number): string[] | undefined {
-  const fields: string[] = [];
-  if (from >= text.length) return fields;
-  // One pass over all the lines for the characters no field may hold.
-  if (BAD_FIELD_CHARS.test(text.slice(from))) return undefined;
-  for (let at = from, eol = 0; at < text.length; at = eol + 2) {
-    eol = text.indexOf('\r\n', at);
-    if (eol < 0) eol = text.length;
-    const colon = text.indexOf(':', at);
-    const name = colon > at && colon < eol ? text.slice(at, colon) : '';
-    if (!TOKEN.test(name)) return undefined;
-    fields.push(name, trimOws(text.slice(colon + 1, eol)));
-  }
-  return fields;
+export function firstLineEnd(bytes: Buffer, end: number): number {
+  for (let i = 0; i < end; i++) if (bytes[i] === 0x0d && bytes[i + 1] === 0x0a) return i;
+  return end;
 }
 
 /** Header field lines, each ending in CRLF, from a flat [name, value, …] list. */
@@ -119,11 +104,12 @@ function onlyChunked(codings: string): boolean {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A message head found whole: its bytes (`text` is the part before the blank line). */
+/** A message head found whole: its bytes. */
 export interface Head {
-  text: string;
-  /** The head's bytes, blank line included, with what the chunk held before it. */
+  /** The head's bytes, blank line included (and nothing before it). */
   bytes: Buffer;
+  /** Where in `bytes` the blank line that ends the head starts. */
+  end: number;
   /** Where in the chunk passed to `HeadReader.read` the head's bytes end. */
   next: number;
 }
@@ -188,8 +174,8 @@ export class HeadReader {
     if (end > MAX_HEADER_SIZE) throw this.tooLarge(bytes.subarray(0, end));
     this.clear();
     return {
-      text: bytes.toString('latin1', 0, end),
       bytes: bytes.subarray(0, end + 4),
+      end,
       next: at + end + 4 - prior,
     };
   }

@@ -1,5 +1,6 @@
 import { BodyReader } from './body-reader.ts';
-import { bodyFraming, CHUNKED, HeadReader, headerFields, joined, trimOws } from './http1.ts';
+import { Fields, Name } from './fields.ts';
+import { bodyFraming, CHUNKED, firstLineEnd, HeadReader, joined, trimOws } from './http1.ts';
 
 /** A request sbx refuses to read: answered with `status`, then the connection closes. */
 export class RequestError extends Error {
@@ -73,6 +74,8 @@ export class RequestParser {
   readonly #sink: RequestSink;
   readonly #body: BodyReader;
   #state = State.Head;
+  /** Where the fields of the head being parsed lie (reused: requests keep strings of them). */
+  readonly #fields = new Fields();
   readonly #heads = new HeadReader(
     (partial) => new RequestError(431, 'the request head is too large', keep(partial)),
   );
@@ -150,7 +153,7 @@ export class RequestParser {
     if (!head) return chunk.length;
     let request: ClientRequest;
     try {
-      request = parseHead(head.text);
+      request = parseHead(head.bytes, head.end, this.#fields);
     } catch (error) {
       if (error instanceof RequestError) {
         throw new RequestError(error.status, error.message, keep(head.bytes.subarray(0, -4)));
@@ -176,17 +179,15 @@ function keep(buf: Buffer): Buffer {
   return Buffer.from(buf.subarray(0, RAW_KEPT));
 }
 
-/** The request line and header fields of one head (without its final CRLF CRLF). */
-function parseHead(text: string): ClientRequest {
-  let eol = text.indexOf('\r\n');
-  if (eol < 0) eol = text.length;
-  const line = REQUEST_LINE.exec(eol === text.length ? text : text.slice(0, eol));
+/** The request line and header fields of the head in `bytes` (its blank line at `end`). */
+function parseHead(bytes: Buffer, end: number, fields: Fields): ClientRequest {
+  const eol = firstLineEnd(bytes, end);
+  const line = REQUEST_LINE.exec(bytes.toString('latin1', 0, eol));
   if (!line) throw new RequestError(400, 'the request line is malformed');
   if (line[3] !== '1' || (line[4] !== '0' && line[4] !== '1')) {
     throw new RequestError(505, `HTTP/${line[3]}.${line[4]} is not supported`);
   }
-  const rawHeaders = headerFields(text, eol + 2);
-  if (!rawHeaders) throw new RequestError(400, 'a header line is malformed');
+  if (!fields.scan(bytes, eol + 2, end)) throw new RequestError(400, 'a header line is malformed');
   const method = line[1]!;
   const version = line[4] === '1' ? 1 : 0;
   let lengths: string | undefined;
@@ -197,35 +198,31 @@ function parseHead(text: string): ClientRequest {
   let upgradeHeader = false;
   let close = version === 0;
   let upgradeToken = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    const value = rawHeaders[i + 1]!;
+  for (let i = 0; i < fields.count; i++) {
     // Only the headers that frame or route the message matter here.
-    const n = name.length;
-    if (n !== 4 && n !== 6 && n !== 7 && n !== 10 && n !== 14 && n !== 17) continue;
-    switch (name.toLowerCase()) {
-      case 'host':
-        host = value;
+    switch (fields.name(i)) {
+      case Name.Host:
+        host = fields.value(i);
         hosts++;
         break;
-      case 'content-length':
-        lengths = joined(lengths, value);
+      case Name.ContentLength:
+        lengths = joined(lengths, fields.value(i));
         break;
-      case 'transfer-encoding':
-        codings = joined(codings, value);
+      case Name.TransferEncoding:
+        codings = joined(codings, fields.value(i));
         break;
-      case 'connection':
-        for (const token of value.split(',')) {
+      case Name.Connection:
+        for (const token of fields.value(i).split(',')) {
           const t = trimOws(token).toLowerCase();
           if (t === 'close') close = true;
           else if (t === 'upgrade') upgradeToken = true;
         }
         break;
-      case 'upgrade':
+      case Name.Upgrade:
         upgradeHeader = true;
         break;
-      case 'expect':
-        expect = joined(expect, value);
+      case Name.Expect:
+        expect = joined(expect, fields.value(i));
         break;
     }
   }
@@ -262,7 +259,7 @@ function parseHead(text: string): ClientRequest {
     method,
     url: line[2]!,
     version,
-    rawHeaders,
+    rawHeaders: fields.list(),
     host,
     body,
     length,

@@ -12,7 +12,7 @@ interface Parsed {
 function collector(): { parser: ResponseParser; out: Parsed } {
   const out: Parsed = { heads: [], body: '', raw: '', ends: [] };
   const parser = new ResponseParser({
-    head: (status, reason, headers) => out.heads.push({ status, reason, headers }),
+    head: (status, reason, fields) => out.heads.push({ status, reason, headers: fields.list() }),
     data: (chunk) => {
       out.body += chunk.toString('latin1');
     },

@@ -1,5 +1,14 @@
 import { BodyReader } from './body-reader.ts';
-import { bodyFraming, CHUNKED, HeadReader, headerFields, joined, UNFRAMED } from './http1.ts';
+import { Fields, Name } from './fields.ts';
+import {
+  bodyFraming,
+  CHUNKED,
+  firstLineEnd,
+  type Head,
+  HeadReader,
+  joined,
+  UNFRAMED,
+} from './http1.ts';
 
 /** An upstream response sbx will not pass on: the exchange fails (502, or the stream is cut). */
 export class ResponseError extends Error {
@@ -8,8 +17,12 @@ export class ResponseError extends Error {
 
 /** Where a parsed response goes: its head once, its body a chunk at a time, then its end. */
 export interface ResponseSink {
-  /** `chunked`: the body comes chunked (see `raw`). */
-  head(status: number, reason: string, headers: string[], chunked: boolean): void;
+  /**
+   * `fields`: where the head's header fields lie in its bytes, valid during this call only
+   * (the bytes may be a read buffer that is reused). `chunked`: the body comes chunked (see
+   * `raw`).
+   */
+  head(status: number, reason: string, fields: Fields, chunked: boolean): void;
   data(chunk: Buffer): void;
   /**
    * The body's bytes as they came, framing included (chunk sizes, the last chunk, trailers),
@@ -44,6 +57,7 @@ export class ResponseParser {
   #method = '';
   readonly #heads = new HeadReader(() => new ResponseError('the response head is too large'));
   readonly #body: BodyReader;
+  readonly #fields = new Fields();
   /** The body reader reached the body's end; the response ends once its bytes are passed on. */
   #bodyDone = false;
   #reusable = false;
@@ -114,39 +128,37 @@ export class ResponseParser {
   #headBytes(chunk: Buffer, at: number): number {
     const head = this.#heads.read(chunk, at);
     if (!head) return chunk.length;
-    this.#head(head.text);
+    this.#head(head);
     return head.next;
   }
 
-  #head(text: string): void {
-    let eol = text.indexOf('\r\n');
-    if (eol < 0) eol = text.length;
-    const status = STATUS_LINE.exec(eol === text.length ? text : text.slice(0, eol));
+  #head({ bytes, end }: Head): void {
+    const eol = firstLineEnd(bytes, end);
+    const status = STATUS_LINE.exec(bytes.toString('latin1', 0, eol));
     if (!status) throw new ResponseError('the upstream sent no valid HTTP/1.x status line');
-    const headers = headerFields(text, eol + 2);
-    if (!headers) throw new ResponseError('the upstream sent a malformed header line');
+    const fields = this.#fields;
+    if (!fields.scan(bytes, eol + 2, end)) {
+      throw new ResponseError('the upstream sent a malformed header line');
+    }
     const code = Number(status[2]);
     let lengths: string | undefined;
     let codings: string | undefined;
     let close = status[1] === '0';
     this.keepAliveSeconds = undefined;
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const value = headers[i + 1]!;
+    for (let i = 0; i < fields.count; i++) {
       // Only the framing headers matter here (content-length, transfer-encoding, connection).
-      if (name.length !== 14 && name.length !== 17 && name.length !== 10) continue;
-      switch (name.toLowerCase()) {
-        case 'content-length':
-          lengths = joined(lengths, value);
+      switch (fields.name(i)) {
+        case Name.ContentLength:
+          lengths = joined(lengths, fields.value(i));
           break;
-        case 'transfer-encoding':
-          codings = joined(codings, value);
+        case Name.TransferEncoding:
+          codings = joined(codings, fields.value(i));
           break;
-        case 'connection':
-          if (CLOSE.test(value)) close = true;
+        case Name.Connection:
+          if (CLOSE.test(fields.value(i))) close = true;
           break;
-        case 'keep-alive': {
-          const hint = KEEP_ALIVE_TIMEOUT.exec(value);
+        case Name.KeepAlive: {
+          const hint = KEEP_ALIVE_TIMEOUT.exec(fields.value(i));
           if (hint) this.keepAliveSeconds = Number(hint[1]);
           break;
         }
@@ -165,7 +177,7 @@ export class ResponseParser {
       : bodyFraming(lengths, codings, 'response', (why) => new ResponseError(why));
     // A body with no framing runs until the upstream closes: that connection is not reused.
     this.#reusable = !close && framing !== UNFRAMED;
-    this.#sink.head(code, status[3] ?? '', headers, framing === CHUNKED);
+    this.#sink.head(code, status[3] ?? '', fields, framing === CHUNKED);
     this.#state = State.Body;
     if (framing === CHUNKED) this.#body.chunked();
     else if (framing === UNFRAMED) this.#body.readUntilClose();

@@ -3,8 +3,9 @@ import type { Socket } from 'node:net';
 import { credentialFor } from './credentials.ts';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
-import { endToEnd } from './headers.ts';
-import { fieldLines, type Head, HeadReader } from './http1.ts';
+import { Name } from './fields.ts';
+import { endToEnd, forwardedLines, headBytes } from './headers.ts';
+import { type Head, HeadReader } from './http1.ts';
 import { replyRaw } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
@@ -113,7 +114,9 @@ export function handleUpgrade(
           answered = true;
           upstream.off('data', onData);
           const rest = chunk.subarray(answer.next);
-          const status = Number(STATUS.exec(answer.text)?.[1] ?? 0);
+          const status = Number(
+            STATUS.exec(answer.bytes.toString('latin1', 0, answer.end))?.[1] ?? 0,
+          );
           record.status = status;
           if (status !== 101) {
             refused(socket, upstream, req.method, Buffer.concat([answer.bytes, rest]), record);
@@ -154,12 +157,11 @@ function refused(
     upstream.destroy();
   };
   const parser = new ResponseParser({
-    head(status, reason, raw) {
+    head(status, reason, fields) {
       record.status = status;
-      const { headers, via } = endToEnd(raw, 'content-length');
-      headers.push('via', via, 'connection', 'close');
+      const lines = forwardedLines(fields, Name.ContentLength);
       const line = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
-      socket.write(`${line}${fieldLines(headers)}\r\n`, 'latin1');
+      socket.write(headBytes(line, lines, `via: ${lines.via}\r\nconnection: close\r\n\r\n`));
     },
     raw() {},
     data(chunk) {

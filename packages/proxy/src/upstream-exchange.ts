@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Activity } from './activity.ts';
+import type { Fields } from './fields.ts';
 import { fieldLines } from './http1.ts';
 import { ResponseError, ResponseParser } from './response-parser.ts';
 import type {
@@ -46,9 +47,9 @@ export class Connection {
     origin: Origin,
   ) {
     this.parser = new ResponseParser({
-      head: (status, reason, headers, chunked) => {
+      head: (status, reason, fields, chunked) => {
         this.#keepAliveMs = keepAliveOf(this.parser.keepAliveSeconds);
-        this.exchange?.head(status, reason, headers, chunked);
+        this.exchange?.head(status, reason, fields, chunked);
       },
       data: (chunk) => this.exchange?.data(chunk),
       raw: (bytes) => this.exchange?.raw(bytes),
@@ -205,10 +206,10 @@ export class Exchange implements UpstreamExchange {
     });
   }
 
-  head(status: number, reason: string, headers: string[], chunked: boolean): void {
+  head(status: number, reason: string, fields: Fields, chunked: boolean): void {
     this.#mayRetry = false;
     this.#responded = true;
-    this.#handler.onResponseStart(status, reason, headers, chunked);
+    this.#handler.onResponseStart(status, reason, fields, chunked);
   }
 
   data(chunk: Buffer): void {

@@ -8,6 +8,7 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { sweepEvery } from './activity.ts';
+import type { Fields } from './fields.ts';
 import { Lru } from './lru.ts';
 import { Connection, Exchange, KEEP_ALIVE_MS } from './upstream-exchange.ts';
 
@@ -40,8 +41,11 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** Bytes of a streamed request body sent on. */
   onRequestData(bytes: number): void;
-  /** `chunked`: the body comes chunked, and `onResponseRaw` has it as framed. */
-  onResponseStart(status: number, reason: string, headers: string[], chunked: boolean): void;
+  /**
+   * `fields`: the response head's header fields, valid during the call only (like body
+   * bytes). `chunked`: the body comes chunked, and `onResponseRaw` has it as framed.
+   */
+  onResponseStart(status: number, reason: string, fields: Fields, chunked: boolean): void;
   /**
    * A piece of the decoded body. false: no more data until `resume()` (backpressure). Body
    * bytes are views of the connection's read buffer, valid during the call only: a handler
