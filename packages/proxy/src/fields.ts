@@ -41,8 +41,9 @@ export class Fields {
   /** The scanned bytes as a latin1 string, made when a first name or value is asked for. */
   #text: string | undefined;
   #end = 0;
-  #rows = new Int32Array(32 * ROW);
-  #names = new Uint8Array(32);
+  // Plain arrays of small integers: a typed array costs more to make than a request's fields.
+  readonly #rows: number[] = [];
+  readonly #names: Name[] = [];
 
   /**
    * Scans the header lines of `bytes` from `from` to `end` (where the blank line that ends the
@@ -83,14 +84,6 @@ export class Fields {
 
   #add(start: number, colon: number, valueStart: number, valueEnd: number, lineEnd: number): void {
     const i = this.count++;
-    if (i === this.#names.length) {
-      const rows = new Int32Array(this.#rows.length * 2);
-      rows.set(this.#rows);
-      this.#rows = rows;
-      const names = new Uint8Array(this.#names.length * 2);
-      names.set(this.#names);
-      this.#names = names;
-    }
     const r = i * ROW;
     const rows = this.#rows;
     rows[r] = start;

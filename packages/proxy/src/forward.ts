@@ -4,7 +4,7 @@ import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import type { Fields } from './fields.ts';
-import { endToEnd, forwardedLines } from './headers.ts';
+import { forwardedLines, upstreamHead } from './headers.ts';
 import { reply } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
@@ -57,22 +57,20 @@ export function forward(
       return;
     }
     const { credential } = check;
-    const { headers, via } = endToEnd(req.rawHeaders, credential?.lower);
-    headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
-    headers.push('via', via);
-    if (credential) headers.push(credential.header, credential.value);
+    const chunked = req.body === 'chunked';
+    const head = upstreamHead(
+      req.method,
+      path,
+      forwardedLines(req.fields, credential?.lower),
+      formatAuthority(target.name, target.port, secure ? 443 : 80),
+      `${credential ? `${credential.header}: ${credential.value}\r\n` : ''}${chunked ? 'transfer-encoding: chunked\r\n' : ''}`,
+    );
     if (req.expectContinue && hasBody) res.writeContinue();
     exchange.where = `${target.name}:${target.port}`;
     exchange.attach(
       state.upstreams.request(
         { secure, address, port: target.port, name: target.name },
-        {
-          path,
-          method: req.method,
-          headers,
-          body,
-          chunked: req.body === 'chunked',
-        },
+        { method: req.method, head, body, chunked },
         exchange,
       ),
     );

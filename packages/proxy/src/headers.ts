@@ -24,18 +24,6 @@ export const VIA = '1.1 sbx';
 
 const COMMON_CONNECTION = /^\s*(?:keep-alive|close|upgrade)\s*$/i;
 
-/** Header names listed in Connection (which makes them hop-by-hop for this message). */
-function connectionTokens(raw: readonly string[]): Set<string> | undefined {
-  let tokens: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length !== 10 && raw[i]!.length !== 16) continue;
-    const name = raw[i]!.toLowerCase();
-    if (name !== 'connection' && name !== 'proxy-connection') continue;
-    tokens = namedIn(raw[i + 1]!, tokens);
-  }
-  return tokens;
-}
-
 /** `tokens` with the header names a Connection value lists added (those not dropped anyway). */
 function namedIn(value: string, tokens: Set<string> | undefined): Set<string> | undefined {
   // The usual values name nothing beyond what is dropped anyway.
@@ -47,33 +35,6 @@ function namedIn(value: string, tokens: Set<string> | undefined): Set<string> | 
     tokens.add(t);
   }
   return tokens;
-}
-
-/**
- * The end-to-end headers of a message as a flat [name, value, …] list: hop-by-hop ones, those
- * named in Connection, Host, Via and the names in `drop` removed; `keep` names survive anyway
- * (Upgrade and Connection on a WebSocket handshake). Via is re-added with the proxy's hop.
- */
-export function endToEnd(
-  raw: readonly string[],
-  drop?: string,
-  keep?: ReadonlySet<string>,
-): { headers: string[]; via: string } {
-  const named = connectionTokens(raw);
-  const headers: string[] = [];
-  let via = '';
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (lower === 'via') via = via ? `${via}, ${raw[i + 1]}` : raw[i + 1]!;
-    if (keep?.has(lower)) {
-      headers.push(name, raw[i + 1]!);
-      continue;
-    }
-    if (HOP_BY_HOP.has(lower) || named?.has(lower) || lower === drop) continue;
-    headers.push(name, raw[i + 1]!);
-  }
-  return { headers, via: via ? `${via}, ${VIA}` : VIA };
 }
 
 /**
@@ -94,11 +55,16 @@ export interface ForwardedLines {
 }
 
 /**
- * The end-to-end lines of the head `fields` describes, as `endToEnd` decides them for a list
- * of strings: hop-by-hop ones, those named in Connection, Host, Via and `drop` left out. The
- * lines that pass are not rewritten: their bytes are copied as they came.
+ * The end-to-end lines of the head `fields` describes: hop-by-hop ones, those named in
+ * Connection, Host, Via and the header `drop` (a lowercase name) left out; `keep` names pass
+ * anyway (Upgrade and Connection on a WebSocket handshake). The lines that pass are not
+ * rewritten: their bytes are copied as they came.
  */
-export function forwardedLines(fields: Fields, drop = Name.Other): ForwardedLines {
+export function forwardedLines(
+  fields: Fields,
+  drop?: string,
+  keep?: readonly Name[],
+): ForwardedLines {
   const { bytes, count } = fields;
   let named: Set<string> | undefined;
   let via = '';
@@ -118,12 +84,12 @@ export function forwardedLines(fields: Fields, drop = Name.Other): ForwardedLine
   let runEnd = -1;
   for (let i = 0; i < count; i++) {
     const name = fields.name(i);
-    if (
-      HOP_BY_HOP_NAME[name] === 1 ||
-      (name !== Name.Other && name === drop) ||
-      named?.has(fields.nameText(i).toLowerCase())
-    ) {
-      continue;
+    if (!keep?.includes(name)) {
+      if (HOP_BY_HOP_NAME[name] === 1) continue;
+      if (named || drop) {
+        const lower = fields.nameText(i).toLowerCase();
+        if (lower === drop || named?.has(lower)) continue;
+      }
     }
     if (name === Name.ContentLength) length = true;
     else if (name === Name.Date) date = true;
@@ -152,4 +118,23 @@ export function headBytes(before: string, lines: ForwardedLines, after: string):
   }
   out.write(after, at, 'latin1');
   return out;
+}
+
+/**
+ * The head of a request sbx sends upstream: its request line, the client's end-to-end lines
+ * (see `forwardedLines`), then Host, Via and the lines in `after` (each ending in CRLF).
+ */
+export function upstreamHead(
+  method: string,
+  path: string,
+  lines: ForwardedLines,
+  host: string,
+  after = '',
+): Buffer {
+  // latin1: a header byte beyond ASCII (obs-text) leaves as the byte it arrived as.
+  return headBytes(
+    `${method} ${path} HTTP/1.1\r\n`,
+    lines,
+    `host: ${host}\r\nvia: ${lines.via}\r\n${after}\r\n`,
+  );
 }

@@ -22,8 +22,8 @@ export interface ClientRequest {
   url: string;
   /** The minor version: HTTP/1.0 or HTTP/1.1. */
   version: 0 | 1;
-  /** [name, value, …] as sent, values without surrounding whitespace. */
-  rawHeaders: string[];
+  /** Where the head's header fields lie in its bytes (kept with the request). */
+  fields: Fields;
   /** The Host header (one at most; HTTP/1.1 requires exactly one). */
   host: string | undefined;
   /** The body's framing, and its length when fixed. */
@@ -74,8 +74,6 @@ export class RequestParser {
   readonly #sink: RequestSink;
   readonly #body: BodyReader;
   #state = State.Head;
-  /** Where the fields of the head being parsed lie (reused: requests keep strings of them). */
-  readonly #fields = new Fields();
   readonly #heads = new HeadReader(
     (partial) => new RequestError(431, 'the request head is too large', keep(partial)),
   );
@@ -153,7 +151,7 @@ export class RequestParser {
     if (!head) return chunk.length;
     let request: ClientRequest;
     try {
-      request = parseHead(head.bytes, head.end, this.#fields);
+      request = parseHead(head.bytes, head.end);
     } catch (error) {
       if (error instanceof RequestError) {
         throw new RequestError(error.status, error.message, keep(head.bytes.subarray(0, -4)));
@@ -180,13 +178,14 @@ function keep(buf: Buffer): Buffer {
 }
 
 /** The request line and header fields of the head in `bytes` (its blank line at `end`). */
-function parseHead(bytes: Buffer, end: number, fields: Fields): ClientRequest {
+function parseHead(bytes: Buffer, end: number): ClientRequest {
   const eol = firstLineEnd(bytes, end);
   const line = REQUEST_LINE.exec(bytes.toString('latin1', 0, eol));
   if (!line) throw new RequestError(400, 'the request line is malformed');
   if (line[3] !== '1' || (line[4] !== '0' && line[4] !== '1')) {
     throw new RequestError(505, `HTTP/${line[3]}.${line[4]} is not supported`);
   }
+  const fields = new Fields();
   if (!fields.scan(bytes, eol + 2, end)) throw new RequestError(400, 'a header line is malformed');
   const method = line[1]!;
   const version = line[4] === '1' ? 1 : 0;
@@ -259,7 +258,7 @@ function parseHead(bytes: Buffer, end: number, fields: Fields): ClientRequest {
     method,
     url: line[2]!,
     version,
-    rawHeaders: fields.list(),
+    fields,
     host,
     body,
     length,

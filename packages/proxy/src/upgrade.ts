@@ -4,7 +4,7 @@ import { credentialFor } from './credentials.ts';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { Name } from './fields.ts';
-import { endToEnd, forwardedLines, headBytes } from './headers.ts';
+import { forwardedLines, headBytes, upstreamHead } from './headers.ts';
 import { type Head, HeadReader } from './http1.ts';
 import { replyRaw } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
@@ -13,9 +13,8 @@ import { ResponseParser } from './response-parser.ts';
 import { splice } from './splice.ts';
 import type { ProxyState, Tunnel } from './state.ts';
 import { formatAuthority } from './target.ts';
-import { requestHead } from './upstream-exchange.ts';
 
-const KEEP = new Set(['upgrade', 'connection']);
+const KEEP = [Name.Upgrade, Name.Connection];
 const STATUS = /^HTTP\/1\.[01] (\d{3})/;
 
 /**
@@ -71,11 +70,13 @@ export function handleUpgrade(
         return;
       }
       const { credential } = check;
-      const { headers, via } = endToEnd(req.rawHeaders, credential?.lower, KEEP);
-      headers.push('host', formatAuthority(target.name, target.port, secure ? 443 : 80));
-      headers.push('via', via);
-      if (credential) headers.push(credential.header, credential.value);
-      const text = requestHead(req.method, path, headers);
+      const text = upstreamHead(
+        req.method,
+        path,
+        forwardedLines(req.fields, credential?.lower, KEEP),
+        formatAuthority(target.name, target.port, secure ? 443 : 80),
+        credential ? `${credential.header}: ${credential.value}\r\n` : '',
+      );
       const upstream = state.upstreams.dial({
         secure,
         address,
@@ -99,7 +100,7 @@ export function handleUpgrade(
       socket.once('close', () => upstream.destroy());
       upstream.once('ready', () => {
         base = [socket.bytesRead - head.length, socket.bytesWritten];
-        upstream.write(text, 'latin1');
+        upstream.write(text);
         const heads = new HeadReader(() => new Error('too large'));
         const onData = (chunk: Buffer) => {
           let answer: Head | undefined;
@@ -159,7 +160,7 @@ function refused(
   const parser = new ResponseParser({
     head(status, reason, fields) {
       record.status = status;
-      const lines = forwardedLines(fields, Name.ContentLength);
+      const lines = forwardedLines(fields, 'content-length');
       const line = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
       socket.write(headBytes(line, lines, `via: ${lines.via}\r\nconnection: close\r\n\r\n`));
     },

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { Activity } from './activity.ts';
 import type { Fields } from './fields.ts';
-import { fieldLines } from './http1.ts';
 import { ResponseError, ResponseParser } from './response-parser.ts';
 import type {
   Origin,
@@ -21,11 +20,6 @@ const READ_BUFFER = 16 * 1024;
 const LARGE_READ_BUFFER = 64 * 1024;
 /** Methods a request may be repeated with (RFC 9110 9.2.2): nothing happens twice. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-
-/** The request line and header block of an upstream request. */
-export function requestHead(method: string, path: string, headers: readonly string[]): string {
-  return `${method} ${path} HTTP/1.1\r\n${fieldLines(headers)}\r\n`;
-}
 
 /** One upstream socket and its response parser; carries one exchange at a time. */
 export class Connection {
@@ -147,13 +141,9 @@ export class Exchange implements UpstreamExchange {
   run(connection: Connection, mayRetry: boolean): void {
     this.#connection = connection;
     // A stale kept-alive socket is found out only by using it: a body already streamed
-    // cannot be sent twice, a string or none can.
+    // cannot be sent twice, none can.
     const { method, body } = this.#request;
-    this.#mayRetry =
-      mayRetry &&
-      connection.reused &&
-      (body === null || typeof body === 'string') &&
-      IDEMPOTENT.has(method);
+    this.#mayRetry = mayRetry && connection.reused && body === null && IDEMPOTENT.has(method);
     connection.exchange = this;
     connection.parser.expect(this.#request.method);
     if (connection.ready) this.send();
@@ -162,19 +152,12 @@ export class Exchange implements UpstreamExchange {
   send(): void {
     const connection = this.#connection!;
     const { socket } = connection;
-    const { method, path, headers, body, chunked } = this.#request;
-    const head = requestHead(
-      method,
-      path,
-      chunked ? [...headers, 'transfer-encoding', 'chunked'] : headers,
-    );
-    if (typeof body !== 'object' || body === null) {
-      // latin1: a header byte beyond ASCII (obs-text) leaves as the byte it arrived as.
-      socket.write(body ? head + body : head, 'latin1');
+    const { head, body, chunked } = this.#request;
+    socket.write(head);
+    if (body === null) {
       this.#bodyDone = true;
       return;
     }
-    socket.write(head, 'latin1');
     const onData = (chunk: Buffer) => {
       if (this.#connection !== connection || chunk.length === 0) return;
       this.#handler.onRequestData(chunk.length);

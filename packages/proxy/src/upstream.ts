@@ -28,12 +28,11 @@ export interface Origin {
 
 export interface UpstreamRequest {
   method: string;
-  path: string;
-  /** Flat [name, value, …], already end-to-end and validated (Host included). */
-  headers: string[];
-  /** null: none; a string: the whole body; a stream: sent as it arrives. */
-  body: Readable | string | null;
-  /** Frame a streamed body as chunked (the client's own framing was chunked). */
+  /** The whole head, request line to blank line (`upstreamHead` in headers.ts). */
+  head: Buffer;
+  /** null: none; a stream: sent as it arrives. */
+  body: Readable | null;
+  /** Frame the body as chunked (the client's own framing was chunked; the head says so). */
   chunked: boolean;
 }
 
