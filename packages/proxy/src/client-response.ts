@@ -24,9 +24,10 @@ const UNTIL_CLOSE = 4;
 /**
  * The response to one request, written on the client's socket: the head, then body bytes as
  * they come (chunked when their length is unknown and the client speaks HTTP/1.1). The head
- * waits until the end of the tick for the first body bytes, so a head and body parsed from one
- * upstream read leave in one write of one buffer (one TLS record, one syscall); nothing waits
- * longer. Every write is one buffer: what a chunk needs around it is copied in with it.
+ * waits for the first body bytes, the end, or `flushHead`, which whoever writes the response
+ * calls once the read it came in is done: a head and body parsed from one upstream read leave
+ * in one write of one buffer (one TLS record, one syscall), and nothing waits longer. Every
+ * write is one buffer: what a chunk needs around it is copied in with it.
  */
 export class ClientResponse {
   readonly #connection: ClientConnection;
@@ -104,7 +105,6 @@ export class ClientResponse {
     } else text += this.#connection.keepAliveHint;
     this.statusCode = status;
     this.headersSent = true;
-    process.nextTick(flushHead, this);
     return `${text}\r\n`;
   }
 
@@ -113,7 +113,7 @@ export class ClientResponse {
     return this.#framing === CHUNKED_AS_IS;
   }
 
-  /** Writes the head if it is still waiting. */
+  /** Writes the head if it is still waiting (no body bytes came with it). */
   flushHead(): void {
     const head = this.#head;
     if (!head) return;
@@ -164,10 +164,6 @@ export class ClientResponse {
     this.destroyed = true;
     this.onDone?.(false);
   }
-}
-
-function flushHead(response: ClientResponse): void {
-  response.flushHead();
 }
 
 /** The status line of a response sbx writes (HTTP/1.1 whatever the upstream spoke). */

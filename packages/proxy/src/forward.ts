@@ -171,6 +171,11 @@ class Downstream implements UpstreamHandler {
     return false;
   }
 
+  onReadEnd(): void {
+    // A head that came without body bytes goes now (they may take long: a stream's first event).
+    this.#res.flushHead();
+  }
+
   onResponseEnd(): void {
     this.#res.end();
   }

@@ -61,6 +61,7 @@ export class Connection {
         }
         try {
           this.parser.push(read);
+          this.exchange?.readEnd();
         } catch (error) {
           this.fail(error as Error);
         }
@@ -203,6 +204,10 @@ export class Exchange implements UpstreamExchange {
   raw(bytes: Buffer): void {
     if (this.#done) return;
     if (!this.#handler.onResponseRaw(bytes)) this.#connection?.socket.pause();
+  }
+
+  readEnd(): void {
+    if (!this.#done) this.#handler.onReadEnd();
   }
 
   responseEnd(reusable: boolean): void {

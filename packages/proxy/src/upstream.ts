@@ -53,6 +53,8 @@ export interface UpstreamHandler {
   onResponseData(chunk: Buffer): boolean;
   /** The same body bytes as they came, framing included (see `ResponseSink.raw`); as above. */
   onResponseRaw(bytes: Buffer): boolean;
+  /** The upstream read behind the calls just made is done: nothing more of it comes now. */
+  onReadEnd(): void;
   onResponseEnd(): void;
   onResponseError(error: Error): void;
 }

@@ -104,6 +104,31 @@ describe('streaming', () => {
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `data: ${i}`));
   });
 
+  it('passes a response head on at once when its body comes later', async () => {
+    // The upstream sends its body only once the client has the head: a proxy that holds a
+    // head back until body bytes come deadlocks here instead of passing.
+    let headSeen: () => void = () => {};
+    const seen = new Promise<void>((r) => {
+      headSeen = r;
+    });
+    const slow: Server = createServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.flushHeaders();
+      await seen;
+      res.end('body');
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as AddressInfo).port;
+    proxy = await startProxy({ allowHosts: [`localhost:${port}`] });
+    const agent = new ProxyAgent(proxy.url);
+    const res = await request(`http://localhost:${port}/`, { dispatcher: agent });
+    headSeen();
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toBe('body');
+    await agent.close();
+    await new Promise((r) => slow.close(r));
+  });
+
   it('stops the upstream response when the client goes away', async () => {
     let closed: () => void = () => {};
     const upstreamClosed = new Promise<void>((r) => {
