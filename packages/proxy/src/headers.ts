@@ -1,4 +1,5 @@
 import { type Fields, Name, nameOfText } from './fields.ts';
+import { KEEP_ALIVE } from './http1.ts';
 
 /** What never passes the proxy: hop-by-hop headers (RFC 9110 7.6.1), and what sbx sets itself. */
 const HOP_BY_HOP_NAMES = [
@@ -27,7 +28,7 @@ const COMMON_CONNECTION = /^\s*(?:keep-alive|close|upgrade)\s*$/i;
 /** `tokens` with the header names a Connection value lists added (those not dropped anyway). */
 function namedIn(value: string, tokens: Set<string> | undefined): Set<string> | undefined {
   // The usual values name nothing beyond what is dropped anyway.
-  if (COMMON_CONNECTION.test(value)) return tokens;
+  if (value === KEEP_ALIVE || COMMON_CONNECTION.test(value)) return tokens;
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (!t || HOP_BY_HOP.has(t)) continue;

@@ -9,7 +9,6 @@ export const CRLF2 = Buffer.from('\r\n\r\n');
 export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A field value: no control characters but HTAB. */
 export const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
-const DIGITS = /^\d{1,15}$/;
 
 /**
  * Where the first line of a head's `bytes` ends (its CRLF), or `end` (where the head's blank
@@ -86,12 +85,25 @@ export function bodyFraming(
 /** The length the joined Content-Length values state (repeated only with the same value), or undefined. */
 function contentLength(lengths: string): number | undefined {
   const first = lengths.includes(',') ? trimOws(lengths.split(',')[0]!) : lengths;
-  if (!DIGITS.test(first)) return undefined;
+  if (!digits(first, 15)) return undefined;
   if (first !== lengths) {
     for (const l of lengths.split(',')) if (trimOws(l) !== first) return undefined;
   }
   return Number(first);
 }
+
+/** True when `text` is 1 to `most` decimal digits (a loop: no regular expression per message). */
+export function digits(text: string, most: number): boolean {
+  if (text.length === 0 || text.length > most) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** The usual value of a Connection header, which names no other header. */
+export const KEEP_ALIVE = 'keep-alive';
 
 /** True when the joined Transfer-Encoding values are exactly `chunked`. */
 function onlyChunked(codings: string): boolean {

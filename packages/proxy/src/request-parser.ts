@@ -1,6 +1,14 @@
 import { BodyReader } from './body-reader.ts';
 import { Fields, Name } from './fields.ts';
-import { bodyFraming, CHUNKED, firstLineEnd, HeadReader, joined, trimOws } from './http1.ts';
+import {
+  bodyFraming,
+  CHUNKED,
+  firstLineEnd,
+  HeadReader,
+  joined,
+  KEEP_ALIVE,
+  trimOws,
+} from './http1.ts';
 
 /** A request sbx refuses to read: answered with `status`, then the connection closes. */
 export class RequestError extends Error {
@@ -210,13 +218,16 @@ function parseHead(bytes: Buffer, end: number): ClientRequest {
       case Name.TransferEncoding:
         codings = joined(codings, fields.value(i));
         break;
-      case Name.Connection:
-        for (const token of fields.value(i).split(',')) {
+      case Name.Connection: {
+        const value = fields.value(i);
+        if (value === KEEP_ALIVE) break;
+        for (const token of value.split(',')) {
           const t = trimOws(token).toLowerCase();
           if (t === 'close') close = true;
           else if (t === 'upgrade') upgradeToken = true;
         }
         break;
+      }
       case Name.Upgrade:
         upgradeHeader = true;
         break;

@@ -3,10 +3,12 @@ import { Fields, Name } from './fields.ts';
 import {
   bodyFraming,
   CHUNKED,
+  digits,
   firstLineEnd,
   type Head,
   HeadReader,
   joined,
+  KEEP_ALIVE,
   UNFRAMED,
 } from './http1.ts';
 
@@ -43,6 +45,13 @@ enum State {
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
 const CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
 const KEEP_ALIVE_TIMEOUT = /(?:^|,)[\t ]*timeout[\t ]*=[\t ]*(\d{1,9})/i;
+
+/** The `timeout=N` of a Keep-Alive value (as most servers send it, or within a list). */
+function keepAliveTimeout(value: string): number | undefined {
+  if (value.startsWith('timeout=') && digits(value.slice(8), 9)) return Number(value.slice(8));
+  const hint = KEEP_ALIVE_TIMEOUT.exec(value);
+  return hint ? Number(hint[1]) : undefined;
+}
 
 /**
  * A strict, incremental HTTP/1.1 response parser (RFC 9112) for upstream connections: CRLF
@@ -154,14 +163,14 @@ export class ResponseParser {
         case Name.TransferEncoding:
           codings = joined(codings, fields.value(i));
           break;
-        case Name.Connection:
-          if (CLOSE.test(fields.value(i))) close = true;
-          break;
-        case Name.KeepAlive: {
-          const hint = KEEP_ALIVE_TIMEOUT.exec(fields.value(i));
-          if (hint) this.keepAliveSeconds = Number(hint[1]);
+        case Name.Connection: {
+          const value = fields.value(i);
+          if (value !== KEEP_ALIVE && CLOSE.test(value)) close = true;
           break;
         }
+        case Name.KeepAlive:
+          this.keepAliveSeconds = keepAliveTimeout(fields.value(i)) ?? this.keepAliveSeconds;
+          break;
       }
     }
     if (code < 200) {
