@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { ClientConnection } from './client.ts';
 import { perSecond } from './events.ts';
 import { type ForwardedLines, headBytes } from './headers.ts';
-import { fieldLines } from './http1.ts';
+import { fieldLines, putLatin1 } from './http1.ts';
 import type { ClientRequest } from './request-parser.ts';
 
 // The response half of sbx's HTTP/1.1 server side (client.ts has the connection and its
@@ -186,9 +186,9 @@ function joinedBytes(
   const out = Buffer.allocUnsafe(headSize + before.length + size + after.length);
   if (head) out.set(head, 0);
   // (An event of a stream has nothing before it: no call for an empty string on that path.)
-  if (before) out.write(before, headSize, 'latin1');
+  if (before) putLatin1(out, before, headSize);
   // TypedArray#set: one builtin, none of Buffer#copy's argument checks in JavaScript.
   if (bytes) out.set(bytes, headSize + before.length);
-  if (after) out.write(after, headSize + before.length + size, 'latin1');
+  if (after) putLatin1(out, after, headSize + before.length + size);
   return out;
 }

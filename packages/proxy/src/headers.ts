@@ -1,5 +1,5 @@
 import { type Fields, Name, nameOfText } from './fields.ts';
-import { KEEP_ALIVE } from './http1.ts';
+import { KEEP_ALIVE, putLatin1 } from './http1.ts';
 
 /** What never passes the proxy: hop-by-hop headers (RFC 9110 7.6.1), and what sbx sets itself. */
 const HOP_BY_HOP_NAMES = [
@@ -111,13 +111,13 @@ export function forwardedLines(
 /** One buffer: `before` (latin1), the lines' bytes, then `after` (latin1). */
 export function headBytes(before: string, lines: ForwardedLines, after: string): Buffer {
   const out = Buffer.allocUnsafe(before.length + lines.size + after.length);
-  let at = out.write(before, 0, 'latin1');
+  let at = putLatin1(out, before, 0);
   const { bytes, runs } = lines;
   for (let r = 0; r < runs.length; r += 2) {
     out.set(bytes.subarray(runs[r], runs[r + 1]), at);
     at += runs[r + 1]! - runs[r]!;
   }
-  out.write(after, at, 'latin1');
+  putLatin1(out, after, at);
   return out;
 }
 

@@ -19,6 +19,16 @@ export function firstLineEnd(bytes: Buffer, end: number): number {
   return end;
 }
 
+/**
+ * Writes `text` into `out` at `at` as latin1 (each character's low byte, as Buffer#write does)
+ * and returns where it ended: a loop, as a head's few added lines are short and Buffer#write
+ * costs a call into C++ behind argument checks.
+ */
+export function putLatin1(out: Buffer, text: string, at: number): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
 /** Header field lines, each ending in CRLF, from a flat [name, value, …] list. */
 export function fieldLines(headers: readonly string[]): string {
   let text = '';
