@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ClientResponse } from './client-response.ts';
 import { credentialFor } from './credentials.ts';
 import { admit, type Decided, decide, decideInTunnel, decideNow } from './decide.ts';
-import { elapsed, eventUrl, newEvent } from './events.ts';
+import { elapsed, eventUrl, isoTime, newEvent } from './events.ts';
 import type { Fields } from './fields.ts';
 import { forwardedLines, upstreamHead } from './headers.ts';
 import { reply } from './reply.ts';
@@ -25,7 +25,7 @@ export function forward(
   body: Readable | null,
   inTunnel: Tunnel | undefined,
 ): void {
-  const exchange = new Downstream(state, res, newEvent(state.sandbox, 'request', req.method));
+  const exchange = new Downstream(state, res, newEvent(state.sandbox, 'request', req.method, ''));
   const { record } = exchange;
   const where = requestTarget(req, inTunnel);
   if (!where.ok) {
@@ -108,6 +108,8 @@ class Downstream implements UpstreamHandler {
   readonly #state: ProxyState;
   readonly #res: ClientResponse;
   readonly #start = performance.now();
+  /** When the request came (the record's `ts`, formatted when it is logged). */
+  readonly #startedAt = Date.now();
 
   constructor(state: ProxyState, res: ClientResponse, record: ProxyEvent) {
     this.#state = state;
@@ -123,6 +125,7 @@ class Downstream implements UpstreamHandler {
       this.#gone = true;
       this.#upstream?.abort();
     }
+    record.ts = isoTime(this.#startedAt);
     record.status = res.headersSent ? res.statusCode : 0;
     record.durationMs = elapsed(this.#start);
     this.#state.emit(record);

@@ -6,6 +6,7 @@ describe('plain HTTP forwarding', () => {
   it('forwards to the request-line authority, rewrites Host, strips hop-by-hop, adds Via', async () => {
     const upstream = await httpUpstream();
     const proxy = await startProxy({ allowHosts: [`localhost:${upstream.port}`] });
+    const before = Date.now();
     const r = await curl([
       '-x',
       proxy.url,
@@ -30,6 +31,11 @@ describe('plain HTTP forwarding', () => {
     expect(seen.headers['keep-alive']).toBeUndefined();
     expect(seen.headers.via).toBe('1.1 sbx');
     await until(() => proxy!.events.length === 1);
+    // The time the request came, in ISO 8601 with milliseconds.
+    const { ts } = proxy.events[0]!;
+    expect(ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(ts)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(ts)).toBeLessThanOrEqual(Date.now());
     expect({ ...proxy.events[0], ts: 'T', durationMs: 0 }).toEqual({
       ts: 'T',
       sandbox: 'test',
