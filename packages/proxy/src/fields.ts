@@ -22,8 +22,8 @@ export enum Name {
   Date,
 }
 
-/** tchar (RFC 9110 5.6.2): 1 for the bytes a header name may hold. */
-const TCHAR = new Uint8Array(256);
+/** tchar (RFC 9110 5.6.2): 1 for the bytes a header name (or a method) may hold. */
+export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
   TCHAR[c.charCodeAt(0)] = 1;
 }

@@ -29,6 +29,17 @@ export function putLatin1(out: Buffer, text: string, at: number): number {
   return at + text.length;
 }
 
+/** True when `bytes` has `HTTP/` at `at` (a request line's version, a status line's start). */
+export function startsHttp(bytes: Buffer, at: number): boolean {
+  return (
+    bytes[at] === 0x48 &&
+    bytes[at + 1] === 0x54 &&
+    bytes[at + 2] === 0x54 &&
+    bytes[at + 3] === 0x50 &&
+    bytes[at + 4] === 0x2f
+  );
+}
+
 /** Header field lines, each ending in CRLF, from a flat [name, value, …] list. */
 export function fieldLines(headers: readonly string[]): string {
   let text = '';

@@ -1,5 +1,5 @@
 import { BodyReader } from './body-reader.ts';
-import { Fields, Name } from './fields.ts';
+import { Fields, Name, TCHAR } from './fields.ts';
 import {
   bodyFraming,
   CHUNKED,
@@ -7,6 +7,7 @@ import {
   HeadReader,
   joined,
   KEEP_ALIVE,
+  startsHttp,
   trimOws,
 } from './http1.ts';
 
@@ -58,7 +59,8 @@ enum State {
   HandedOver,
 }
 
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
+/** Methods as constant strings: a request's method is one of them, not a new string, mostly. */
+const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'];
 /**
  * uri-host [":" port] (RFC 9112 3.2, RFC 3986 3.2.2): an IP literal (a zone as RFC 6874 has
  * it) or a reg-name, or empty. What it names is parsed (strictly) where it matters.
@@ -185,18 +187,56 @@ function keep(buf: Buffer): Buffer {
   return Buffer.from(buf.subarray(0, RAW_KEPT));
 }
 
+/**
+ * The parts of a request line (RFC 9112 3): a token, SP, a request-target of visible ASCII,
+ * SP, `HTTP/` DIGIT `.` DIGIT, ending at `eol`; undefined when it is anything else.
+ */
+function requestLine(
+  bytes: Buffer,
+  eol: number,
+): { method: string; url: string; major: number; minor: number } | undefined {
+  let at = 0;
+  while (at < eol && TCHAR[bytes[at]!] === 1) at++;
+  if (at === 0 || at === eol || bytes[at] !== 0x20) return undefined;
+  const method = methodOf(bytes, at);
+  const from = ++at;
+  while (at < eol && bytes[at]! >= 0x21 && bytes[at]! <= 0x7e) at++;
+  if (at === from || at === eol || bytes[at] !== 0x20) return undefined;
+  const url = at === from + 1 && bytes[from] === 0x2f ? '/' : bytes.toString('latin1', from, at);
+  at++;
+  // "HTTP/" DIGIT "." DIGIT, and nothing after it.
+  if (eol - at !== 8 || !startsHttp(bytes, at)) return undefined;
+  const major = bytes[at + 5]! - 0x30;
+  const minor = bytes[at + 7]! - 0x30;
+  if (major < 0 || major > 9 || bytes[at + 6] !== 0x2e || minor < 0 || minor > 9) {
+    return undefined;
+  }
+  return { method, url, major, minor };
+}
+
+/** The method of `bytes` up to `end`: one of `METHODS` when it is one (case-sensitive). */
+function methodOf(bytes: Buffer, end: number): string {
+  for (const method of METHODS) {
+    if (method.length !== end) continue;
+    let i = 0;
+    while (i < end && bytes[i] === method.charCodeAt(i)) i++;
+    if (i === end) return method;
+  }
+  return bytes.toString('latin1', 0, end);
+}
+
 /** The request line and header fields of the head in `bytes` (its blank line at `end`). */
 function parseHead(bytes: Buffer, end: number): ClientRequest {
   const eol = firstLineEnd(bytes, end);
-  const line = REQUEST_LINE.exec(bytes.toString('latin1', 0, eol));
+  const line = requestLine(bytes, eol);
   if (!line) throw new RequestError(400, 'the request line is malformed');
-  if (line[3] !== '1' || (line[4] !== '0' && line[4] !== '1')) {
-    throw new RequestError(505, `HTTP/${line[3]}.${line[4]} is not supported`);
+  const { method, major, minor } = line;
+  if (major !== 1 || minor > 1) {
+    throw new RequestError(505, `HTTP/${major}.${minor} is not supported`);
   }
   const fields = new Fields();
   if (!fields.scan(bytes, eol + 2, end)) throw new RequestError(400, 'a header line is malformed');
-  const method = line[1]!;
-  const version = line[4] === '1' ? 1 : 0;
+  const version = minor === 1 ? 1 : 0;
   let lengths: string | undefined;
   let codings: string | undefined;
   let host: string | undefined;
@@ -267,7 +307,7 @@ function parseHead(bytes: Buffer, end: number): ClientRequest {
   }
   return {
     method,
-    url: line[2]!,
+    url: line.url,
     version,
     fields,
     host,

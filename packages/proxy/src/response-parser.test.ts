@@ -235,4 +235,51 @@ describe('ResponseParser', () => {
       expect(out.ends.length).toBeLessThanOrEqual(1);
     }
   });
+
+  it('reads a status line exactly as RFC 9112 has it (mutated lines against a reference)', () => {
+    // The reference: the grammar as one regular expression (status-code 100-999, a reason of
+    // anything but control characters other than HTAB).
+    const grammar = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
+    const samples = [
+      'HTTP/1.1 200 OK',
+      'HTTP/1.0 404 Not Found',
+      'HTTP/1.1 204',
+      'HTTP/1.1 599 \xe9\tx',
+      'HTTP/1.1 099 Low',
+      'HTTP/1.2 200 OK',
+      'HTTP/1.1 2000 OK',
+    ];
+    const alphabet = ' \t\0\x7f\x1f\xff0123456789HTP/.1OK';
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 3000; round++) {
+      const chars = [...samples[random(samples.length)]!];
+      for (let m = random(3); m > 0; m--) {
+        const at = random(chars.length + 1);
+        const op = random(3);
+        const c = alphabet[random(alphabet.length)]!;
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, c);
+        else chars[at] = c;
+      }
+      const line = chars.join('');
+      if (/[\r\n]/.test(line)) continue;
+      const expected = grammar.exec(line);
+      const text = `${line}\r\nContent-Length: 0\r\n\r\n`;
+      if (!expected) {
+        expect(failure(text), JSON.stringify(line)).toMatch(/status line/);
+        continue;
+      }
+      const code = Number(expected[2]);
+      if (code < 200) continue; // informational: no head is passed on
+      const out = parse(text);
+      expect(
+        out.heads.map((h) => [h.status, h.reason]),
+        JSON.stringify(line),
+      ).toEqual([[code, expected[3] ?? '']]);
+    }
+  });
 });

@@ -9,6 +9,7 @@ import {
   HeadReader,
   joined,
   KEEP_ALIVE,
+  startsHttp,
   UNFRAMED,
 } from './http1.ts';
 
@@ -42,9 +43,39 @@ enum State {
   Body,
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
 const CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
 const KEEP_ALIVE_TIMEOUT = /(?:^|,)[\t ]*timeout[\t ]*=[\t ]*(\d{1,9})/i;
+
+/**
+ * The status code of a status line (RFC 9112 4) ending at `eol`: `HTTP/1.0` or `HTTP/1.1`, SP,
+ * three digits (100 to 999), then nothing or SP and a reason phrase without control characters
+ * but HTAB; 0 when it is anything else.
+ */
+function statusCode(bytes: Buffer, eol: number): number {
+  if (eol < 12 || !startsHttp(bytes, 0) || bytes[5] !== 0x31 || bytes[6] !== 0x2e) return 0;
+  if ((bytes[7] !== 0x30 && bytes[7] !== 0x31) || bytes[8] !== 0x20) return 0;
+  let code = 0;
+  for (let i = 9; i < 12; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return 0;
+    code = code * 10 + d;
+  }
+  if (code < 100) return 0;
+  if (eol === 12) return code;
+  if (bytes[12] !== 0x20) return 0;
+  for (let i = 13; i < eol; i++) {
+    const c = bytes[i]!;
+    if (c < 0x20 ? c !== 0x09 : c === 0x7f) return 0;
+  }
+  return code;
+}
+
+/** The reason phrase of a status line found valid by `statusCode` (`OK` without a new string). */
+function reasonOf(bytes: Buffer, eol: number): string {
+  if (eol <= 13) return '';
+  if (eol === 15 && bytes[13] === 0x4f && bytes[14] === 0x4b) return 'OK';
+  return bytes.toString('latin1', 13, eol);
+}
 
 /** The `timeout=N` of a Keep-Alive value (as most servers send it, or within a list). */
 function keepAliveTimeout(value: string): number | undefined {
@@ -143,16 +174,15 @@ export class ResponseParser {
 
   #head({ bytes, end }: Head): void {
     const eol = firstLineEnd(bytes, end);
-    const status = STATUS_LINE.exec(bytes.toString('latin1', 0, eol));
-    if (!status) throw new ResponseError('the upstream sent no valid HTTP/1.x status line');
+    const code = statusCode(bytes, eol);
+    if (code === 0) throw new ResponseError('the upstream sent no valid HTTP/1.x status line');
     const fields = this.#fields;
     if (!fields.scan(bytes, eol + 2, end)) {
       throw new ResponseError('the upstream sent a malformed header line');
     }
-    const code = Number(status[2]);
     let lengths: string | undefined;
     let codings: string | undefined;
-    let close = status[1] === '0';
+    let close = bytes[7] === 0x30;
     this.keepAliveSeconds = undefined;
     for (let i = 0; i < fields.count; i++) {
       // Only the framing headers matter here (content-length, transfer-encoding, connection).
@@ -186,7 +216,7 @@ export class ResponseParser {
       : bodyFraming(lengths, codings, 'response', (why) => new ResponseError(why));
     // A body with no framing runs until the upstream closes: that connection is not reused.
     this.#reusable = !close && framing !== UNFRAMED;
-    this.#sink.head(code, status[3] ?? '', fields, framing === CHUNKED);
+    this.#sink.head(code, reasonOf(bytes, eol), fields, framing === CHUNKED);
     this.#state = State.Body;
     if (framing === CHUNKED) this.#body.chunked();
     else if (framing === UNFRAMED) this.#body.readUntilClose();
