@@ -61,17 +61,26 @@ export function stolenMs(): number | undefined {
   }
 }
 
+/** What `eventDelays` notes of each event besides its delay. */
+export interface EventTrack {
+  /** The steal (ms) since the previous event arrived. */
+  stolen: number[];
+  /** When it arrived, ms since the epoch. */
+  arrived: number[];
+}
+
 /**
  * Reads a server-sent event stream whose events carry the upstream's send time (ms on the
- * machine's monotonic clock); returns each event's delay from send to arrival here. `stolen`:
- * gets, per event, the steal (ms) since the previous event arrived (read after the arrival
- * time is taken, so it does not delay the next one).
+ * machine's monotonic clock); returns each event's delay from send to arrival here. `track`
+ * gets each event's steal and arrival time (read after the arrival is timed, so it does not
+ * delay the next one).
  */
 export async function eventDelays(
   dispatcher: Dispatcher,
   url: string,
-  stolen?: number[],
+  track?: EventTrack,
 ): Promise<number[]> {
+  const stolen = track?.stolen;
   let before = stolen ? stolenMs() : undefined;
   const res = await request(url, { dispatcher });
   const out: number[] = [];
@@ -84,11 +93,13 @@ export async function eventDelays(
       steal = after - before;
       before = after;
     }
+    const arrived = track ? performance.timeOrigin + performance.now() : 0;
     buf += chunk.toString();
     let end = buf.indexOf('\n\n');
     while (end >= 0) {
       out.push(now - Number(buf.slice(6, end)));
       stolen?.push(steal);
+      track?.arrived.push(arrived);
       buf = buf.slice(end + 2);
       end = buf.indexOf('\n\n');
     }

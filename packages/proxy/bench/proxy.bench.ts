@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Agent, Client, type Dispatcher, ProxyAgent } from 'undici';
 import { createCertificateAuthority } from '../src/index.ts';
 import { childCpu, ensureBuilt, forkChild, startMitmdump, startTinyproxy } from './children.ts';
+import { childGc, watchGc } from './gc.ts';
 import { closedLoop, download, median, timed } from './load.ts';
 import { addedRow, printReport, ratio, Steal } from './report.ts';
 import { eventStreams, type Stream, type StreamRow } from './streams.ts';
@@ -20,6 +21,8 @@ const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 1000);
 // BENCH_ONLY=a,b runs some scenarios; BENCH_CPU_PROF=DIR writes the proxy's CPU profile there.
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e').split(','));
 const PROFILE = process.env.BENCH_CPU_PROF;
+/** This process's GC pauses, for the line on (d)'s longest holds. */
+const gcHere = watchGc();
 const names = Array.from({ length: NEW_HOSTS * ROUNDS }, (_, i) => `h${i}.bench.test`);
 const BYPASS = 'bypass.bench.test';
 
@@ -308,7 +311,10 @@ try {
         direct: directHttps,
       });
     }
-    const streams = await eventStreams(table, ROUNDS, WARM_MS);
+    const streams = await eventStreams(table, ROUNDS, WARM_MS, {
+      here: gcHere,
+      proxy: () => childGc(sbx.child),
+    });
     rows.push(...streams.rows);
     holds = streams.holds;
   }

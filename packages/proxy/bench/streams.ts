@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { eventDelays, median, streamFor } from './load.ts';
+import { type Pause, pausedIn } from './gc.ts';
+import { type EventTrack, eventDelays, median, streamFor } from './load.ts';
 
 // Scenario (d) of the proxy bench: server-sent events, 50 events 20 ms apart from the upstream
 // process, stamped there with the machine's monotonic clock. (The server used to run in the
@@ -27,13 +28,15 @@ export interface StreamRow {
  * `warmMs`, right before it is measured. 2,000 events (0.2 s) left most of the proxy's code
  * for it unoptimised by V8, and a stream spaced 20 ms apart never makes it hot: (d) then
  * measured V8's first tiers, not a proxy that has streamed before. Returns the table rows and
- * a line giving each row's longest delay with the steal in that event's interval, so that a
- * hold the host caused can be told from one the proxy caused.
+ * a line giving each row's longest delay with the steal in that event's interval and the GC
+ * pauses while it was on its way, here and in sbx (`proxyGc`), so that a hold the host or a
+ * collector caused can be told from one the proxy's path caused.
  */
 export async function eventStreams(
   table: StreamRow[],
   rounds: number,
   warmMs: number,
+  gc: { here: () => Pause[]; proxy: () => Promise<Pause[]> },
 ): Promise<{ rows: string[][]; holds: string }> {
   const warmed = new Map<Dispatcher, Set<string>>();
   for (const row of table) {
@@ -49,14 +52,14 @@ export async function eventStreams(
     d: [] as number[],
     s: [] as number[],
     t: [] as number[],
-    // Per event of `s`: the steal since the event before.
-    stolen: [] as number[],
+    // Per event of `s`: the steal since the event before, and when it arrived.
+    track: { stolen: [], arrived: [] } as EventTrack,
   }));
   for (let round = 0; round < rounds; round++) {
     for (const [i, row] of table.entries()) {
       const into = delays[i]!;
       into.d.push(...(await eventDelays(...row.direct)));
-      into.s.push(...(await eventDelays(...row.via, into.stolen)));
+      into.s.push(...(await eventDelays(...row.via, into.track)));
       if (row.peer) into.t.push(...(await eventDelays(...row.peer)));
     }
   }
@@ -67,12 +70,20 @@ export async function eventStreams(
   };
   const rows: string[][] = [];
   const longest: string[] = [];
+  const here = gc.here();
+  const proxy = await gc.proxy();
   for (const [i, { label, name, target }] of table.entries()) {
-    const { d, s, t, stolen } = delays[i]!;
+    const { d, s, t, track } = delays[i]!;
     rows.push([label, p50(d), p50(s), added(s, d), '', t.length ? added(t, d) : '', target, '']);
     const at = s.indexOf(Math.max(...s));
-    longest.push(`${name} ${s[at]!.toFixed(1)} ms (steal ${stolen[at]} ms)`);
+    // While the event was on its way: from its send to its arrival.
+    const arrived = track.arrived[at]!;
+    const sent = arrived - s[at]!;
+    const paused = (pauses: Pause[]) => pausedIn(pauses, sent, arrived).toFixed(1);
+    longest.push(
+      `${name} ${s[at]!.toFixed(1)} ms (steal ${track.stolen[at]} ms, GC ${paused(here)} ms here and ${paused(proxy)} ms in sbx)`,
+    );
   }
-  const holds = `(d) the longest delay per path, with the steal (10 ms ticks) between that event and the one before: ${longest.join(', ')}.`;
+  const holds = `(d) the longest delay per path, with the steal (10 ms ticks) between that event and the one before and the garbage collectors' pauses while it was on its way: ${longest.join(', ')}.`;
   return { rows, holds };
 }
