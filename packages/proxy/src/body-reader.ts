@@ -1,4 +1,4 @@
-import { FIELD_VALUE, TOKEN } from './http1.ts';
+import { isFieldLine } from './fields.ts';
 import { MAX_HEADER_SIZE } from './limits.ts';
 
 // The decoder of a message body (RFC 9112 6, 7), shared by sbx's request and response
@@ -225,8 +225,7 @@ export class BodyReader {
         this.#finish();
         return end;
       }
-      const colon = text.indexOf(':');
-      if (colon <= 0 || !TOKEN.test(text.slice(0, colon)) || !FIELD_VALUE.test(text)) {
+      if (!isFieldLine(text)) {
         throw this.error(`${this.who} sent a malformed trailer line`);
       }
       this.#trailerBytes += line.length;

@@ -1,9 +1,8 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientConnection } from './client.ts';
 import { perSecond } from './events.ts';
 import { type ForwardedLines, headBytes } from './headers.ts';
-import { fieldLines, putLatin1 } from './http1.ts';
+import { fieldLines, putLatin1, statusLine } from './http1.ts';
 import type { ClientRequest } from './request-parser.ts';
 
 // The response half of sbx's HTTP/1.1 server side (client.ts has the connection and its
@@ -164,11 +163,6 @@ export class ClientResponse {
     this.destroyed = true;
     this.onDone?.(false);
   }
-}
-
-/** The status line of a response sbx writes (HTTP/1.1 whatever the upstream spoke). */
-function statusLine(status: number, reason: string | undefined): string {
-  return `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
 }
 
 /**

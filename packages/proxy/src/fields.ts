@@ -135,6 +135,14 @@ export class Fields {
   }
 }
 
+/**
+ * True when `line` (without its CRLF) is one well-formed header field line: what a chunked
+ * body's trailer lines are held to, by the same scan as a head's fields.
+ */
+export function isFieldLine(line: string): boolean {
+  return new Fields().scan(Buffer.from(line, 'latin1'), 0, line.length);
+}
+
 /** The `Name` of a header name given as a string (any case). */
 export function nameOfText(name: string): Name {
   const bytes = Buffer.from(name, 'latin1');

@@ -1,14 +1,12 @@
+import { STATUS_CODES } from 'node:http';
 import { MAX_HEADER_SIZE } from './limits.ts';
 
-// What sbx's two HTTP/1.1 parsers share (RFC 9112): the grammar of header fields, the
-// framing rules and the gathering of a message head; body-reader.ts decodes the body. The
-// request parser reads what clients send (request-parser.ts), the response parser what
-// upstreams answer (response-parser.ts).
+// What sbx's two HTTP/1.1 parsers share (RFC 9112): the framing rules, the gathering of a
+// message head and the bytes of start lines; fields.ts scans header fields, body-reader.ts
+// decodes the body. The request parser reads what clients send (request-parser.ts), the
+// response parser what upstreams answer (response-parser.ts).
 
 export const CRLF2 = Buffer.from('\r\n\r\n');
-export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A field value: no control characters but HTAB. */
-export const FIELD_VALUE = /^[^\0-\x08\x0a-\x1f\x7f]*$/;
 
 /**
  * Where the first line of a head's `bytes` ends (its CRLF), or `end` (where the head's blank
@@ -38,6 +36,11 @@ export function startsHttp(bytes: Buffer, at: number): boolean {
     bytes[at + 3] === 0x50 &&
     bytes[at + 4] === 0x2f
   );
+}
+
+/** The status line of a response sbx writes (HTTP/1.1 whatever the upstream spoke). */
+export function statusLine(status: number, reason: string | undefined): string {
+  return `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
 }
 
 /** Header field lines, each ending in CRLF, from a flat [name, value, …] list. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mutator } from './mutate.test-support.ts';
 import {
   CHUNKED,
   CONNECT,
@@ -662,23 +663,10 @@ describe('RequestParser: what RFC 9110 and 9112 require of a server', () => {
       'GET / HTTP/1.12',
       'GET / HTTP/2.0',
     ];
-    const alphabet = ' \t\0\x7f\xe90123456789HTP/.GETX*?@:';
-    let seed = 11;
-    const random = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed % n;
-    };
+    const { random, mutate } = mutator(11, ' \t\0\x7f\xe90123456789HTP/.GETX*?@:');
     for (let round = 0; round < 3000; round++) {
-      const chars = [...samples[random(samples.length)]!];
-      for (let m = random(3); m > 0; m--) {
-        const at = random(chars.length + 1);
-        const op = random(3);
-        const c = alphabet[random(alphabet.length)]!;
-        if (op === 0) chars.splice(at, 1);
-        else if (op === 1) chars.splice(at, 0, c);
-        else chars[at] = c;
-      }
-      const line = chars.join('');
+      const sample = samples[random(samples.length)]!;
+      const line = mutate(sample, random(3));
       const expected = grammar.exec(line);
       const text = `${line}\r\nHost: a\r\n\r\n`;
       const error = thrown(() => feed(text));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mutator } from './mutate.test-support.ts';
 import { ResponseError, ResponseParser } from './response-parser.ts';
 
 interface Parsed {
@@ -206,23 +207,13 @@ describe('ResponseParser', () => {
       'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
       'HTTP/1.0 200 OK\r\n\r\nuntil close',
     ];
-    let seed = 42;
-    const random = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed % n;
-    };
-    const alphabet = '\r\n:; \t0123456789abcdefABCDEF,\0\x7fHTTP/1.1 chunked content-length';
+    const { random, mutate } = mutator(
+      42,
+      '\r\n:; \t0123456789abcdefABCDEF,\0\x7fHTTP/1.1 chunked content-length',
+    );
     for (let round = 0; round < 5000; round++) {
-      const chars = [...samples[random(samples.length)]!];
-      for (let m = random(4) + 1; m > 0; m--) {
-        const at = random(chars.length + 1);
-        const op = random(3);
-        const c = alphabet[random(alphabet.length)]!;
-        if (op === 0) chars.splice(at, 1);
-        else if (op === 1) chars.splice(at, 0, c);
-        else chars[at] = c;
-      }
-      const text = chars.join('');
+      const sample = samples[random(samples.length)]!;
+      const text = mutate(sample, random(4) + 1);
       const { parser, out } = collector();
       parser.expect(random(4) === 0 ? 'HEAD' : 'GET');
       try {
@@ -249,23 +240,10 @@ describe('ResponseParser', () => {
       'HTTP/1.2 200 OK',
       'HTTP/1.1 2000 OK',
     ];
-    const alphabet = ' \t\0\x7f\x1f\xff0123456789HTP/.1OK';
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed % n;
-    };
+    const { random, mutate } = mutator(7, ' \t\0\x7f\x1f\xff0123456789HTP/.1OK');
     for (let round = 0; round < 3000; round++) {
-      const chars = [...samples[random(samples.length)]!];
-      for (let m = random(3); m > 0; m--) {
-        const at = random(chars.length + 1);
-        const op = random(3);
-        const c = alphabet[random(alphabet.length)]!;
-        if (op === 0) chars.splice(at, 1);
-        else if (op === 1) chars.splice(at, 0, c);
-        else chars[at] = c;
-      }
-      const line = chars.join('');
+      const sample = samples[random(samples.length)]!;
+      const line = mutate(sample, random(3));
       if (/[\r\n]/.test(line)) continue;
       const expected = grammar.exec(line);
       const text = `${line}\r\nContent-Length: 0\r\n\r\n`;

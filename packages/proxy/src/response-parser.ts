@@ -79,7 +79,10 @@ function reasonOf(bytes: Buffer, eol: number): string {
 
 /** The `timeout=N` of a Keep-Alive value (as most servers send it, or within a list). */
 function keepAliveTimeout(value: string): number | undefined {
-  if (value.startsWith('timeout=') && digits(value.slice(8), 9)) return Number(value.slice(8));
+  if (value.startsWith('timeout=')) {
+    const seconds = value.slice(8);
+    if (digits(seconds, 9)) return Number(seconds);
+  }
   const hint = KEEP_ALIVE_TIMEOUT.exec(value);
   return hint ? Number(hint[1]) : undefined;
 }

@@ -1,11 +1,10 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { credentialFor } from './credentials.ts';
 import { admit, decide } from './decide.ts';
 import { elapsed, eventUrl, newEvent } from './events.ts';
 import { Name } from './fields.ts';
 import { forwardedLines, headBytes, upstreamHead } from './headers.ts';
-import { type Head, HeadReader } from './http1.ts';
+import { type Head, HeadReader, statusLine } from './http1.ts';
 import { replyRaw } from './reply.ts';
 import type { ClientRequest } from './request-parser.ts';
 import { requestTarget } from './request-target.ts';
@@ -161,8 +160,13 @@ function refused(
     head(status, reason, fields) {
       record.status = status;
       const lines = forwardedLines(fields, 'content-length');
-      const line = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
-      socket.write(headBytes(line, lines, `via: ${lines.via}\r\nconnection: close\r\n\r\n`));
+      socket.write(
+        headBytes(
+          statusLine(status, reason),
+          lines,
+          `via: ${lines.via}\r\nconnection: close\r\n\r\n`,
+        ),
+      );
     },
     raw() {},
     data(chunk) {
